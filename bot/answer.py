@@ -1,0 +1,203 @@
+"""Question (+ history) and ranked clauses → an answer in the document's own words.
+
+The extractive answerer never writes a fact of its own: it quotes the sentences of
+the best clause(s) that speak to the question, cites them, and says which document
+and date it quotes. When the evidence is too weak it declines and points to the
+hotline. Instructions inside a question are never followed: the question is only
+ever used as a search query.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .retrieve import Evidence, Hit, HybridSearch, lookup_number
+from .text import clean_spaces, fold, has_traditional, is_mostly_latin
+
+MAX_QUESTION = 1000
+
+# Requests to change the bot's role or to do something other than answer from the
+# document. Matched on the folded question; they refuse before any retrieval.
+_OFF_TASK = re.compile("|".join([
+    r"(忽略|无视|忘记|忘掉|不要管|跳过).{0,12}(指令|指示|规则|设定|提示|要求|限制|以上|之前|前面)",
+    r"(系统|初始|原始)\s*(提示|指令|prompt)",
+    r"system\s*prompt|ignore (all |any )?(the )?(previous|prior|above)|disregard .{0,20}instructions",
+    r"(you are|act as|pretend|role-?play|扮演|假装|你现在是|从现在起你)",
+    r"(写|作|来)(一|两|几)?(首|篇|段|个)?.{0,6}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|文章)",
+    r"(write|compose|tell) (me )?(a |an |some )?(poem|song|story|joke|essay|code|program)",
+    r"(翻译|translate)(一下|成|into)",
+    r"(别|不要|不用)(聊|谈|说|讲)(政策|这个)",
+    r"(just )?(confirm|agree|say) that",
+    r"(直接|只要)?(回答|说|确认)[“\"]?(是|对)[”\"]?(就行|即可)",
+]), re.IGNORECASE)
+
+# An elliptical follow-up leans on the previous question for its subject.
+_FOLLOW_UP = re.compile(
+    r"^(那|那么|还有|另外|如果是|要是|换成|and|what about|how about|what if|and for|那要|那得|那样)"
+    r"|^(多久|多少|几个月|怎么办|怎么申请|在哪|哪里|为什么|需要什么)[?？]?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Answer:
+    text: str
+    refused: bool
+    citations: list[dict] = field(default_factory=list)
+    retrieved: list[dict] = field(default_factory=list)
+    reason: str | None = None  # why refused: empty | too_long | off_task | not_covered
+    language: str = "zh"       # zh | zh-Hant | en
+    confidence: float = 0.0
+    quotes: list[dict] = field(default_factory=list)  # per citation: the quoted sentences
+    query: str = ""            # what was searched (the question, or it with its context)
+
+
+@functools.lru_cache(maxsize=4)
+def load_templates(prompts_dir: str) -> dict:
+    with open(Path(prompts_dir) / "replies.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def language_of(question: str) -> str:
+    if is_mostly_latin(question):
+        return "en"
+    return "zh-Hant" if has_traditional(question) else "zh"
+
+
+def search_query(question: str, history: list[dict] | None) -> str:
+    """The question, with the previous question prepended when it is a follow-up."""
+    if not history:
+        return question
+    previous = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
+    if not previous:
+        return question
+    q = clean_spaces(question)
+    if _FOLLOW_UP.search(q) or len(fold(q)) <= 8:
+        return f"{previous[-1]} {q}"
+    return question
+
+
+def confidence(ev: Evidence) -> float:
+    """One number for "does the document speak to this question", in [0, 1].
+
+    Two signals that fail differently: how far the best sentence's cosine stands
+    above the rest of the document (works for paraphrases and English), and how
+    much of the question's vocabulary the best clause shares (works for the
+    document's own terms).
+    """
+    dense = min(max((ev.dense_z - 2.5) / 2.5, 0.0), 1.0)
+    return 0.7 * dense + 0.3 * ev.coverage
+
+
+class ExtractiveAnswerer:
+    def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
+                 second_ratio: float = 0.85, max_sentences: int = 3):
+        self.search = search
+        self.templates = load_templates(str(prompts_dir))
+        self.hotline = hotline
+        self.refuse_below = refuse_below
+        self.second_ratio = second_ratio
+        self.max_sentences = max_sentences
+
+    # ------------------------------------------------------------ public
+    def answer(self, question, history: list[dict] | None = None, *, k: int = 10, mode: str = "hybrid",
+               chunking: str = "clause") -> Answer:
+        question = clean_spaces(question if isinstance(question, str) else "")
+        lang = language_of(question) if question else "zh"
+        if not question:
+            return self._refusal("empty", lang)
+        if len(question) > MAX_QUESTION:
+            return self._refusal("too_long", lang)
+        if _OFF_TASK.search(fold(question)):
+            return self._refusal("off_task", lang)
+
+        query = search_query(question, history)
+        hits, ev = self.search.search(query, k, mode=mode, chunking=chunking)
+        retrieved = [h.brief() for h in hits]
+        conf = 1.0 if ev.lookup else confidence(ev)
+        number = lookup_number(question)
+        if number is not None and not ev.lookup and self._is_bare_lookup(question):
+            return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
+                                 label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
+                                                                        if c.number is not None))
+        if not hits or conf < self.refuse_below:
+            return self._refusal("not_covered", lang, retrieved, conf, query=query)
+
+        chosen = self._choose(hits, ev)
+        text, quotes = self._compose(chosen, lang, bare_lookup=ev.lookup and self._is_bare_lookup(question))
+        citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
+                     for h in chosen]
+        return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)
+
+    # ------------------------------------------------------------ choosing
+    @staticmethod
+    def _is_bare_lookup(question: str) -> bool:
+        """"第十六条" or "16条讲什么" asks for the clause itself, not a fact in it."""
+        rest = re.sub(r"第?\s*[0-9零〇一二三四五六七八九十百两]+\s*条|clause\s*\d+|article\s*\d+", "", fold(question))
+        return len(re.sub(r"[\W_]|是什么|讲什么|说什么|内容|原文|全文|什么|的|what|does|say|is|show|me", "", rest)) <= 2
+
+    def _choose(self, hits: list[Hit], ev: Evidence) -> list[Hit]:
+        chosen = [hits[0]]
+        if len(hits) > 1 and not ev.lookup:
+            second = hits[1]
+            if second.score >= self.second_ratio * hits[0].score and second.sentences:
+                chosen.append(second)
+        return chosen
+
+    def _sentences_for(self, hit: Hit) -> list[str]:
+        """The clause's best-matching sentences, in document order, at most a few.
+
+        The title sentence alone answers nothing, so it is skipped when others exist.
+        """
+        scored = [(s, sc) for s, sc in hit.sentences if s.strip("。；; ") != hit.clause.title
+                  and not _is_title_sentence(s, hit.clause)]
+        if not scored:
+            return [hit.clause.text]
+        best = scored[0][1]
+        keep = [s for s, sc in scored[: self.max_sentences] if sc >= 0.6 * best or s == scored[0][0]]
+        order = {s: i for i, s in enumerate(hit.clause.sentences())}
+        return sorted(keep, key=lambda s: order.get(s, 0))
+
+    # ------------------------------------------------------------ wording
+    def _fill(self, lang: str, key: str, **values) -> str:
+        base = "en" if lang == "en" else "zh"
+        text = self.templates[base][key].format(**values)
+        if lang == "zh-Hant":
+            from .text import to_traditional
+
+            text = to_traditional(text)
+        return text
+
+    def _doc_values(self) -> dict:
+        meta = self.search.version.document.meta
+        return {"doc_title": meta.get("title", "本政策"), "doc_date": meta.get("date", "日期不详"),
+                "hotline": self.hotline}
+
+    def _compose(self, chosen: list[Hit], lang: str, bare_lookup: bool) -> tuple[str, list[dict]]:
+        values = self._doc_values()
+        parts, quotes = [], []
+        for i, hit in enumerate(chosen):
+            c = hit.clause
+            sentences = [c.text] if bare_lookup else self._sentences_for(hit)
+            label_en = f"clause {c.number}" if c.number is not None else c.label
+            head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=label_en, title=c.title,
+                              **values)
+            body = self.templates["zh"]["quote"].format(text="".join(sentences))
+            parts.append(f"{head}\n{body}")
+            quotes.append({"label": c.label, "sentences": sentences})
+        if values["doc_date"][:4].isdigit():
+            parts.append(self._fill(lang, "dated", **values))
+        return "\n\n".join(parts), quotes
+
+    def _refusal(self, reason: str, lang: str, retrieved=None, conf: float = 0.0, query: str = "",
+                 **extra) -> Answer:
+        key = {"not_covered": "refuse"}.get(reason, reason)
+        text = self._fill(lang, key, limit=MAX_QUESTION, **self._doc_values(), **extra)
+        return Answer(text, True, [], retrieved or [], reason, lang, round(conf, 4), [], query)
+
+
+def _is_title_sentence(sentence: str, clause) -> bool:
+    return bool(clause.number is not None and re.match(rf"^\s*{clause.number}\s*[.、．]", sentence))

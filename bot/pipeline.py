@@ -1,0 +1,100 @@
+"""The library's front door: one object that answers and searches over the active
+index version, used alike by the CLI, the app and the evaluation.
+
+Publishing a new version only rewrites the ACTIVE pointer; :meth:`PolicyBot.current`
+notices, loads the new version completely, then swaps one reference, so requests
+in flight finish on the version they started with and none sees half of either.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import index as index_store
+from .answer import Answer, ExtractiveAnswerer
+from .embeddings import VectorEmbeddings, load_embeddings
+from .retrieve import Hit, HybridSearch
+from .settings import Settings, get_settings
+
+
+@dataclass
+class Engine:
+    """Everything needed to serve one index version."""
+
+    version: index_store.Version
+    search: HybridSearch
+    answerer: ExtractiveAnswerer
+
+    @property
+    def name(self) -> str:
+        return self.version.name
+
+
+class PolicyBot:
+    def __init__(self, settings: Settings | None = None, embedder: VectorEmbeddings | None = None):
+        self.settings = settings or get_settings()
+        self._embedder = embedder
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.settings.index_dir)
+
+    @property
+    def embedder(self) -> VectorEmbeddings:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = load_embeddings(s.embedder, s.embedding_model, s.embedding_threads)
+        return self._embedder
+
+    def current(self) -> Engine:
+        """The engine for the active version, reloading if ACTIVE has moved."""
+        active = index_store.active_name(self.index_dir)
+        engine = self._engine
+        if engine is not None and engine.name == active:
+            return engine
+        with self._lock:
+            engine = self._engine
+            if engine is None or engine.name != active:
+                engine = self._load(active)
+                self._engine = engine
+        return engine
+
+    def _load(self, name: str | None) -> Engine:
+        version = index_store.load(self.index_dir, name)
+        expected = version.manifest.get("embedder")
+        if expected and expected != self.embedder.name:
+            raise index_store.IndexError_(
+                f"index {version.name} was built with {expected}, but the settings select {self.embedder.name}: "
+                f"rebuild it with `python -m bot index build`")
+        search = HybridSearch(version, self.embedder)
+        s = self.settings
+        answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
+                                      refuse_below=s.refuse_below)
+        return Engine(version, search, answerer)
+
+    # ------------------------------------------------------------ services
+    def ask(self, question: str, history: list[dict] | None = None, **options) -> tuple[Answer, float]:
+        """Answer and its latency in milliseconds."""
+        started = time.perf_counter()
+        answer = self.current().answerer.answer(question, history, **options)
+        return answer, (time.perf_counter() - started) * 1000
+
+    def search(self, query: str, k: int = 10, section: str | None = None, **options) -> list[Hit]:
+        hits, _ = self.current().search.search(query, k, section=section, **options)
+        return hits
+
+    def ensure_index(self, progress=None) -> str:
+        """Build the index from the seed document if there is none yet; returns the active version."""
+        active = index_store.active_name(self.index_dir)
+        if active and (self.index_dir / active / "manifest.json").exists():
+            return active
+        return self.build(self.settings.seed_path, progress=progress)
+
+    def build(self, source, *, allow_paragraphs: bool = False, activate: bool = True, progress=None) -> str:
+        return index_store.build(self.index_dir, source, self.embedder, allow_paragraphs=allow_paragraphs,
+                                 activate_it=activate, hnsw_threshold=self.settings.hnsw_threshold,
+                                 progress=progress)

