@@ -74,6 +74,12 @@ class PolicyBot:
         s = self.settings
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below)
+        if s.answerer == "llm":
+            # The generative answerer wraps the extractive one: same retrieval and
+            # refusal, and its fallback whenever the model's answer fails the check.
+            from .llm import LLMAnswerer
+
+            answerer = LLMAnswerer(answerer, s)
         return Engine(version, search, answerer)
 
     # ------------------------------------------------------------ services
