@@ -9,6 +9,7 @@ ever used as a search query.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,18 +22,41 @@ MAX_QUESTION = 1000
 
 # Requests to change the bot's role or to do something other than answer from the
 # document. Matched on the folded question; they refuse before any retrieval.
+# (A request to "just confirm" a false claim is not among them: the bot answers it
+# from the document, which is the correction the asker needs.)
 _OFF_TASK = re.compile("|".join([
-    r"(忽略|无视|忘记|忘掉|不要管|跳过).{0,12}(指令|指示|规则|设定|提示|要求|限制|以上|之前|前面)",
+    r"(忽略|无视|忘记|忘掉|不要管|别管|跳过).{0,12}(指令|指示|规则|设定|提示|要求|限制|以上|之前|前面|政策|文件)",
     r"(系统|初始|原始)\s*(提示|指令|prompt)",
-    r"system\s*prompt|ignore (all |any )?(the )?(previous|prior|above)|disregard .{0,20}instructions",
-    r"(you are|act as|pretend|role-?play|扮演|假装|你现在是|从现在起你)",
-    r"(写|作|来)(一|两|几)?(首|篇|段|个)?.{0,6}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|文章)",
-    r"(write|compose|tell) (me )?(a |an |some )?(poem|song|story|joke|essay|code|program)",
+    r"system\s*prompt|ignore (all |any )?(the |your )?(previous|prior|above)|disregard .{0,20}instructions",
+    r"repeat (everything|all|the text|your instructions)|(first|initial) instructions? you",
+    r"(重复|复述|输出|打印).{0,8}(以上|上面|之前|前面).{0,6}(内容|指令|文字|提示)",
+    r"(you are now|act as|pretend (to be|you)|role-?play|扮演|假装|你现在是|从现在起你)",
+    r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明)",
+    r"(write|compose|tell) (me )?(a |an |some )?(poem|song|story|joke|essay|code|program|script)",
     r"(翻译|translate)(一下|成|into)",
     r"(别|不要|不用)(聊|谈|说|讲)(政策|这个)",
-    r"(just )?(confirm|agree|say) that",
-    r"(直接|只要)?(回答|说|确认)[“\"]?(是|对)[”\"]?(就行|即可)",
 ]), re.IGNORECASE)
+
+# A question after an amount, a period or a rate, and what a passage must state to
+# answer it. If the best-matching sentences state none, the document does not
+# answer the question, however close the topic ("失业金一个月能领多少钱" when the
+# document only says where to apply).
+_QUANTITY_KINDS = [
+    (re.compile(r"税率|比例|百分之|几成|费率|利率|percentage|\brate\b", re.I), re.compile(r"%|％|[一二三四五六七八九]成|比例|减半|倍")),
+    (re.compile(r"多久|几天|几个?月|几年|几周|多长时间|期限|how long", re.I), re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)")),
+    (re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I), re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元")),
+    (re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
+     re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部")),
+]
+
+
+def quantity_kind(question: str):
+    """The pattern an answer must contain, when the question asks for a quantity."""
+    for asks, states in _QUANTITY_KINDS:
+        if asks.search(question):
+            return states
+    return None
+
 
 # An elliptical follow-up leans on the previous question for its subject.
 _FOLLOW_UP = re.compile(
@@ -48,7 +72,7 @@ class Answer:
     refused: bool
     citations: list[dict] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)
-    reason: str | None = None  # why refused: empty | too_long | off_task | not_covered
+    reason: str | None = None  # why refused: empty | too_long | off_task | lookup_missing | not_covered | not_stated
     language: str = "zh"       # zh | zh-Hant | en
     confidence: float = 0.0
     quotes: list[dict] = field(default_factory=list)  # per citation: the quoted sentences
@@ -80,21 +104,42 @@ def search_query(question: str, history: list[dict] | None) -> str:
     return question
 
 
-def confidence(ev: Evidence) -> float:
-    """One number for "does the document speak to this question", in [0, 1].
+# Logistic weights over the retrieval evidence, fitted on the labelled questions in
+# tests/data (see README, "Refusals"); the cut-off is settings.refuse_below.
+_CONFIDENCE_WEIGHTS = {"bias": -4.7, "dense_z": 1.18, "dense": 1.19, "margin": 0.59, "english": 2.89}
 
-    Two signals that fail differently: how far the best sentence's cosine stands
-    above the rest of the document (works for paraphrases and English), and how
-    much of the question's vocabulary the best clause shares (works for the
-    document's own terms).
+
+_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是|以及|同时|and also|also)")
+
+
+def split_parts(question: str) -> list[str]:
+    """The separate asks of a question; tiny fragments ("咋办？") stay with their neighbour."""
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(question):
+        piece = piece.strip(" ，,")
+        if len(re.sub(r"\W", "", piece)) >= 5:
+            parts.append(piece)
+        elif parts and piece:
+            parts[-1] += piece
+    return parts
+
+
+def confidence(ev: Evidence, english: bool = False) -> float:
+    """How likely the document speaks to the question, in [0, 1].
+
+    The signals: how far the best sentence's cosine stands above the document's
+    other sentences (z-score), the cosine itself, and how clearly the best clause
+    beats the second. Cross-lingual cosines run lower, hence the English term.
     """
-    dense = min(max((ev.dense_z - 2.5) / 2.5, 0.0), 1.0)
-    return 0.7 * dense + 0.3 * ev.coverage
+    w = _CONFIDENCE_WEIGHTS
+    x = (w["bias"] + w["dense_z"] * ev.dense_z + w["dense"] * (ev.dense - 0.85) * 30
+         + w["margin"] * ev.margin * 5 + w["english"] * english)
+    return float(1 / (1 + math.exp(-x)))
 
 
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
-                 second_ratio: float = 0.85, max_sentences: int = 3):
+                 second_ratio: float = 0.95, max_sentences: int = 3):
         self.search = search
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
@@ -117,17 +162,22 @@ class ExtractiveAnswerer:
         query = search_query(question, history)
         hits, ev = self.search.search(query, k, mode=mode, chunking=chunking)
         retrieved = [h.brief() for h in hits]
-        conf = 1.0 if ev.lookup else confidence(ev)
-        number = lookup_number(question)
-        if number is not None and not ev.lookup and self._is_bare_lookup(question):
+        bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
+        conf = 1.0 if ev.lookup and bare_lookup else confidence(ev, english=lang == "en")
+        if bare_lookup and not ev.lookup:
+            number = lookup_number(question)
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
                                  label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
 
-        chosen = self._choose(hits, ev)
-        text, quotes = self._compose(chosen, lang, bare_lookup=ev.lookup and self._is_bare_lookup(question))
+        quantity = None if bare_lookup else quantity_kind(question)
+        chosen = self._choose(hits, ev, question, mode, chunking)
+        if quantity and not any(quantity.search(s) for h in chosen for s in self._relevant(h)):
+            # The closest passage states no amount: the document does not say.
+            return self._refusal("not_stated", lang, retrieved, conf, query=query)
+        text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity)
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
                      for h in chosen]
         return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)
@@ -139,25 +189,52 @@ class ExtractiveAnswerer:
         rest = re.sub(r"第?\s*[0-9零〇一二三四五六七八九十百两]+\s*条|clause\s*\d+|article\s*\d+", "", fold(question))
         return len(re.sub(r"[\W_]|是什么|讲什么|说什么|内容|原文|全文|什么|的|what|does|say|is|show|me", "", rest)) <= 2
 
-    def _choose(self, hits: list[Hit], ev: Evidence) -> list[Hit]:
+    def _choose(self, hits: list[Hit], ev: Evidence, question: str, mode: str, chunking: str) -> list[Hit]:
+        """The best clause, plus the best clause for each further part of a question
+        that asks several things ("社保能免吗？税能缓交吗？"), plus a runner-up that
+        scores almost as high as the best."""
         chosen = [hits[0]]
-        if len(hits) > 1 and not ev.lookup:
+        if ev.lookup:
+            return chosen
+        parts = split_parts(question)
+        if len(parts) > 1:
+            for part in parts:
+                part_hits, part_ev = self.search.search(part, 3, mode=mode, chunking=chunking)
+                if not part_hits or confidence(part_ev, language_of(part) == "en") < self.refuse_below:
+                    continue
+                top = part_hits[0]
+                if all(top.position != h.position for h in chosen) and len(chosen) < 3:
+                    chosen.append(top)
+        if len(chosen) == 1 and len(hits) > 1:
             second = hits[1]
             if second.score >= self.second_ratio * hits[0].score and second.sentences:
                 chosen.append(second)
         return chosen
 
-    def _sentences_for(self, hit: Hit) -> list[str]:
+    @staticmethod
+    def _relevant(hit: Hit) -> list[str]:
+        """The sentences of a clause that match the question well: the best two, if close."""
+        if not hit.sentences:
+            return [hit.clause.text]
+        best = hit.sentences[0][1]
+        return [s for s, sc in hit.sentences[:2] if sc >= 0.5 * best]
+
+    def _sentences_for(self, hit: Hit, quantity=None) -> list[str]:
         """The clause's best-matching sentences, in document order, at most a few.
 
         The title sentence alone answers nothing, so it is skipped when others exist.
+        A question after an amount gets the best sentence that states one, too.
         """
         scored = [(s, sc) for s, sc in hit.sentences if s.strip("。；; ") != hit.clause.title
                   and not _is_title_sentence(s, hit.clause)]
         if not scored:
             return [hit.clause.text]
         best = scored[0][1]
-        keep = [s for s, sc in scored[: self.max_sentences] if sc >= 0.6 * best or s == scored[0][0]]
+        keep = [s for s, sc in scored[: self.max_sentences] if sc >= 0.45 * best or s == scored[0][0]]
+        if quantity and not any(quantity.search(s) for s in keep):
+            numbered = next((s for s, _ in scored if quantity.search(s)), None)
+            if numbered:
+                keep.append(numbered)
         order = {s: i for i, s in enumerate(hit.clause.sentences())}
         return sorted(keep, key=lambda s: order.get(s, 0))
 
@@ -176,12 +253,13 @@ class ExtractiveAnswerer:
         return {"doc_title": meta.get("title", "本政策"), "doc_date": meta.get("date", "日期不详"),
                 "hotline": self.hotline}
 
-    def _compose(self, chosen: list[Hit], lang: str, bare_lookup: bool) -> tuple[str, list[dict]]:
+    def _compose(self, chosen: list[Hit], lang: str, bare_lookup: bool, quantity=None
+                 ) -> tuple[str, list[dict]]:
         values = self._doc_values()
         parts, quotes = [], []
         for i, hit in enumerate(chosen):
             c = hit.clause
-            sentences = [c.text] if bare_lookup else self._sentences_for(hit)
+            sentences = [c.text] if bare_lookup else self._sentences_for(hit, quantity)
             label_en = f"clause {c.number}" if c.number is not None else c.label
             head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=label_en, title=c.title,
                               **values)
@@ -194,7 +272,7 @@ class ExtractiveAnswerer:
 
     def _refusal(self, reason: str, lang: str, retrieved=None, conf: float = 0.0, query: str = "",
                  **extra) -> Answer:
-        key = {"not_covered": "refuse"}.get(reason, reason)
+        key = {"not_covered": "refuse", "not_stated": "refuse"}.get(reason, reason)
         text = self._fill(lang, key, limit=MAX_QUESTION, **self._doc_values(), **extra)
         return Answer(text, True, [], retrieved or [], reason, lang, round(conf, 4), [], query)
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     # answers: a question whose best evidence scores below this is refused.
     # Calibrated on the dev set by `python -m bot eval --calibrate`.
-    refuse_below: float = 0.35
+    refuse_below: float = 0.45
     hotline: str = "12345"
 
     # generative answers (issue 4): extractive | llm
