@@ -3,46 +3,61 @@
 Chinese policy documents number their units in a handful of styles ("16.", "1、",
 "第十六条", "（一）"), and the same styles also appear as headings or as items
 inside a clause. The parser first decides which style is the *clause* level (the
-highest-ranked style whose numbers run in order without restarting), treats the
-styles above it as section headings, and everything else as clause text.
+highest-ranked style whose numbers run in order through the document and are not
+just one list inside another style's clause), treats the styles above it (and
+第X章/节 chapters) as section headings, and everything else as clause text.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import takewhile
 from dataclasses import asdict, dataclass, field
 
 from .text import clean_spaces, cn_to_int, split_sentences
 
-PARSER_NAME = "clauses-v1"
+PARSER_NAME = "clauses-v2"
 
 _CN = "零〇一二三四五六七八九十百千两"
 
 # Detection runs on the NFKC form of a line, so full-width digits and brackets match too.
 _STYLES = {
-    # style: (regex capturing number and rest, is it allowed as the clause level)
     "article": re.compile(rf"^第([{_CN}\d]+)条\s*(.*)$"),
+    # (?!\d): "2.5亿元…" at the start of a paragraph is an amount, not clause 2.
     "arabic": re.compile(r"^(\d{1,4})\s*[.、](?!\d)\s*(.*)$"),
     "paren": re.compile(rf"^\(([{_CN}]+)\)\s*(.*)$"),
     "cn": re.compile(rf"^([{_CN}]+)、\s*(.*)$"),
 }
 _CLAUSE_PRIORITY = ["article", "arabic", "paren", "cn"]
-_CHAPTER = re.compile(rf"^第([{_CN}\d]+)([章编节])\s*(.*)$")
+# Numbered styles that may head groups of clauses of a given style. Articles (第X条)
+# are grouped by chapters only, so a "（一）" or "一、" inside an article is an item.
+_HEADINGS_OF = {"arabic": ["cn", "paren"], "paren": ["cn"]}
+_CHAPTER = re.compile(rf"^第([{_CN}\d]+)(部分|[编章节])\s*(.*)$")
+# Nesting depth of each kind of heading, outermost first: a heading replaces the
+# current heading at its depth and every deeper one.
+_DEPTH = {"部分": 0, "编": 0, "章": 1, "节": 2, "cn": 3, "paren": 4}
 
 # Lines of a saved web page that belong to the page, not to the document.
 _DEBRIS = [
     re.compile(r"^(首页|当前位置|您的位置|位置)\s*[>＞:：]"),
-    re.compile(r"(大字体|小字体|扫码带走|分享到|【?打印】?$|关闭窗口|返回顶部|【关闭】)"),
+    # Only the bracketed 【打印】 anywhere: a heading may well end in "3D打印".
+    re.compile(r"(大字体|小字体|扫码带走|分享到|【打印】|关闭窗口|返回顶部|【关闭】)"),
     re.compile(r"^(打印|关闭|收藏|字号)\s*$"),
     re.compile(r"^责任编辑"),
     re.compile(r"^(编辑|审核|校对)[:：]"),
 ]
 _DATE = re.compile(r"(20\d{2}|19\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_SOURCE = re.compile(r"来源\s*[:：]\s*(\S+)")
-_DOC_NAME = re.compile(r"《([^》]{4,120})》")
+_DATE_LINE = re.compile(r"^\(?\s*(19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*\)?$")
+# A preceding space keeps "资金来源：…" in a sentence from passing for the page's source.
+_SOURCE = re.compile(r"(?:^|\s)来源\s*[:：]\s*(\S+)")
+# The document's own name is the one the lead says was issued: "印发《…》", not any 《…》 cited.
+_DOC_NAME = re.compile(r"(?:印发|出台|发布|制定|通过)了?《([^》]{4,120})》")
+_DOC_NO = re.compile(r"[〔\[(（]\s*\d{4}\s*[〕\])）]\s*\d+\s*号")
 _CLOSING_START = re.compile(
     r"^(本(意见|办法|规定|条例|通知|细则|措施|方案|政策)|各(区县|地|部门|单位|级)|以上|此前|自.{0,10}起施行)"
 )
+_SENTENCE_END = re.compile(r"[。!?][)\]”」』]*$")
 _TITLE_MAX = 40
 
 
@@ -82,19 +97,35 @@ class Document:
 
 
 @dataclass
+class _Numbered:
+    style: str
+    number: int
+    rest: str  # what follows the number, in the source's own characters
+
+
 class _Line:
-    raw: str   # whitespace-normalised original
-    norm: str  # NFKC form used for pattern matching
+    """A whitespace-normalised source line. Patterns run on its NFKC form (so "１６．"
+    and "（一）" match like "16." and "(一)"), but titles are cut from the raw text,
+    so they keep the document's own full-width punctuation."""
 
+    def __init__(self, raw: str):
+        self.raw = raw
+        pieces = [unicodedata.normalize("NFKC", c) for c in raw]
+        self.norm = "".join(pieces)
+        self._raw_at = [i for i, p in enumerate(pieces) for _ in p] + [len(raw)]
+        self.num = self._numbered()
 
-def _style_of(line: _Line) -> tuple[str, int, str] | None:
-    for name, rx in _STYLES.items():
-        m = rx.match(line.norm)
-        if m:
-            n = cn_to_int(m.group(1))
-            if n is not None and n > 0:
-                return name, n, m.group(2)
-    return None
+    def _numbered(self) -> _Numbered | None:
+        for name, rx in _STYLES.items():
+            m = rx.match(self.norm)
+            if m:
+                n = cn_to_int(m.group(1))
+                if n is not None and n > 0:
+                    return _Numbered(name, n, self.raw[self._raw_at[m.start(2)]:])
+        return None
+
+    def raw_from(self, norm_pos: int) -> str:
+        return self.raw[self._raw_at[norm_pos]:]
 
 
 def _is_heading_text(rest: str) -> bool:
@@ -103,23 +134,57 @@ def _is_heading_text(rest: str) -> bool:
 
 
 def _counts_up(nums: list[int]) -> bool:
-    """A clause level counts up through the whole document; a style that keeps
-    restarting is an item list inside clauses, not a level of structure."""
-    restarts = sum(1 for a, b in zip(nums, nums[1:]) if b <= a)
-    return len(nums) >= 2 and restarts <= max(1, len(nums) // 10)
+    """A clause level counts up through the whole document. A style that starts again
+    at 1 is an item list repeated inside clauses; a stray duplicate or slip in the
+    order is tolerated (and reported as a warning)."""
+    steps = list(zip(nums, nums[1:]))
+    if not steps or any(b == 1 and a > 1 for a, b in steps):
+        return False
+    return sum(1 for a, b in steps if b <= a) <= max(1, len(nums) // 10)
+
+
+def _inside_one(positions: list[int], of: list[int]) -> bool:
+    """All these lines fall within a single unit of the style at ``of`` (after its first
+    line, before its next): they are items of one clause, not a level of structure."""
+    units = {bisect_right(of, p) for p in positions}
+    return len(units) == 1 and 0 not in units
 
 
 def _choose_styles(lines: list[_Line]) -> tuple[str | None, set[str]]:
     """The clause style, and the styles that act as section headings above it."""
-    seqs: dict[str, list[int]] = {s: [] for s in _STYLES}
-    for line in lines:
-        st = _style_of(line)
-        if st:
-            seqs[st[0]].append(st[1])
-    style = next((s for s in _CLAUSE_PRIORITY if _counts_up(seqs[s])), None)
-    # Articles (第X条) sit under chapters only; "（一）" inside them are items.
-    above = {"arabic": ["cn", "paren"], "paren": ["cn"]}.get(style, [])
-    return style, {s for s in above if s == "cn" or _counts_up(seqs[s])}
+    pos: dict[str, list[int]] = {s: [] for s in _STYLES}
+    nums: dict[str, list[int]] = {s: [] for s in _STYLES}
+    for i, line in enumerate(lines):
+        if line.num:
+            pos[line.num.style].append(i)
+            nums[line.num.style].append(line.num.number)
+    counting = [s for s in _CLAUSE_PRIORITY if _counts_up(nums[s])]
+
+    def item_list(s: str) -> bool:
+        # e.g. "1. 2. 3." inside "（三）" of a document numbered （一）…（十）
+        return any(len(pos[t]) > len(pos[s]) and _inside_one(pos[s], pos[t]) for t in counting if t != s)
+
+    # 第X条 is never an item of something else.
+    style = next((s for s in counting if s == "article" or not item_list(s)), None)
+    if style is None:
+        return None, set()
+    # "一、" headings may be few or restart; "（一）" headings must count up.
+    above = {
+        s for s in _HEADINGS_OF.get(style, [])
+        if (s == "cn" or s in counting) and not _inside_one(pos[s], pos[style])
+    }
+    return style, above
+
+
+def _heading(line: _Line, heading_styles: set[str]) -> tuple[int, str] | None:
+    """(depth, label) when the line is a section heading."""
+    m = _CHAPTER.match(line.norm)
+    if m:
+        return _DEPTH[m.group(2)], line.raw_from(m.start(3)) or line.raw
+    num = line.num
+    if num and num.style in heading_styles and _is_heading_text(num.rest):
+        return _DEPTH[num.style], num.rest.rstrip("。:：")
+    return None
 
 
 def _title_of(rest: str) -> str:
@@ -130,9 +195,15 @@ def _title_of(rest: str) -> str:
     return first
 
 
+def _looks_like_head(line: _Line) -> bool:
+    """Headline, dateline and issuing lines come before the body and are short, not sentences."""
+    return len(line.raw) <= 80 and not re.search(r"[。；;]", line.raw)
+
+
 def _metadata(head: list[_Line], page_head: list[_Line], lead: list[_Line], tail: list[_Line]) -> dict:
     meta: dict = {}
-    for line in page_head + tail:
+    # Only short lines: a date inside a sentence ("自2020年2月起") is not the issuing date.
+    for line in [ln for ln in page_head + tail if _looks_like_head(ln)]:
         if "date" not in meta:
             m = _DATE.search(line.norm)
             if m:
@@ -144,11 +215,11 @@ def _metadata(head: list[_Line], page_head: list[_Line], lead: list[_Line], tail
             if m:
                 meta["source"] = m.group(1)
     for line in head:
-        if not _DATE.search(line.norm) and len(line.raw) <= 80 and not re.search(r"[。;；]$", line.raw):
+        if not _DATE.search(line.norm) and not _DOC_NO.search(line.norm):
             meta.setdefault("headline", line.raw)
     for line in lead:
         m = _DOC_NAME.search(line.raw)
-        if m and re.search(r"(印发|出台|发布|制定|通过)", line.raw):
+        if m:
             meta["title"] = m.group(1)
             break
     if "title" not in meta and "headline" in meta:
@@ -160,23 +231,23 @@ def _is_debris(line: _Line) -> bool:
     return any(rx.search(line.norm) for rx in _DEBRIS)
 
 
+def _section(sections: dict[int, str]) -> str:
+    return " / ".join(sections[d] for d in sorted(sections))
+
+
 def parse(text: str, *, allow_paragraphs: bool = False) -> Document:
     """Parse a document's text. Raises ParseError when no clause numbering is found,
     unless ``allow_paragraphs`` asks for one record per paragraph instead."""
-    lines: list[_Line] = []
-    for raw in text.splitlines():
-        raw = clean_spaces(raw)
-        if raw:
-            lines.append(_Line(raw, unicodedata.normalize("NFKC", raw)))
+    lines = [_Line(raw) for raw in map(clean_spaces, (text or "").splitlines()) if raw]
     body = [ln for ln in lines if not _is_debris(ln)]
+    if not body:
+        raise ParseError("文档没有正文 / the document has no text")
     # The dateline of a web page is debris, yet it carries the issuing date and source.
     page_head = []
     for ln in lines:
-        if _style_of(ln) or _CHAPTER.match(ln.norm):
+        if ln.num or _CHAPTER.match(ln.norm):
             break
         page_head.append(ln)
-    if not body:
-        raise ParseError("文档没有正文 / the document has no text")
 
     style, heading_styles = _choose_styles(body)
     if style is None:
@@ -185,113 +256,94 @@ def parse(text: str, *, allow_paragraphs: bool = False) -> Document:
                 "未识别到条款编号（如“1.”“第一条”“（一）”）/ no clause numbering found; "
                 "allow paragraph chunking to index it anyway"
             )
-        return _paragraphs(body)
+        lead = list(takewhile(_looks_like_head, lines))
+        return _paragraphs(body, _metadata([ln for ln in lead if ln in body], lead, body[:2], []))
 
-    clauses: list[Clause] = []
-    warnings: list[str] = []
-    head: list[_Line] = []      # lines before any structure: headline, dateline
+    records: list[Clause] = []
+    head: list[_Line] = []      # lines before any structure: headline, dateline, issuing line
     preamble: list[_Line] = []
-    sections: list[str] = []    # [level-1 heading, level-2 heading]
-    current: Clause | None = None
-    current_cont = 0
-    continued: list[int] = []   # per clause, how many extra paragraphs it has
-    part: Clause | None = None
-    seen_structure = False
-
-    def close_current():
-        nonlocal current, current_cont
-        if current is not None:
-            continued.append(current_cont)
-        current, current_cont = None, 0
+    sections: dict[int, str] = {}
+    current: Clause | None = None  # the record body lines belong to: a clause, or a heading's part
+    bare: list[Clause] = []     # clauses whose number line has no text of its own
 
     for line in body:
-        chapter = _CHAPTER.match(line.norm)
-        st = _style_of(line)
-        if chapter:
-            close_current()
-            part = None
-            seen_structure = True
-            level = 1 if chapter.group(2) in "章编" else 2
-            sections[level - 1:] = [line.raw]
+        heading = _heading(line, heading_styles)
+        if heading:
+            depth, label = heading
+            sections = {d: h for d, h in sections.items() if d < depth}
+            sections[depth] = line.raw
+            # Text under a heading before its first clause (e.g. 总体要求) is an
+            # unnumbered part, indexed as its own record once it has text.
+            current = Clause(None, label, label, _section(sections), "", "part")
             continue
-        if st and st[0] in heading_styles and _is_heading_text(st[2]):
-            close_current()
-            part = None
-            seen_structure = True
-            level = 1 if st[0] == "cn" else 2
-            if level == 2 and not sections:
-                sections = [""]
-            sections[level - 1:] = [line.raw]
-            if level == 1:
-                # The body under a top-level heading before its first clause is an
-                # unnumbered part (e.g. 总体要求), indexed as its own record.
-                part = Clause(None, st[2].rstrip("。:："), st[2].rstrip("。:："), line.raw, "", "part")
+        if line.num and line.num.style == style:
+            number, rest = line.num.number, line.num.rest
+            current = Clause(number, f"第{number}条", _title_of(rest), _section(sections), line.raw)
+            records.append(current)
+            if not rest:
+                bare.append(current)
             continue
-        if st and st[0] == style:
-            close_current()
-            part = None
-            seen_structure = True
-            number, rest = st[1], st[2]
-            current = Clause(number, f"第{number}条", _title_of(rest), " / ".join(s for s in sections if s),
-                             line.raw, "clause")
-            clauses.append(current)
-            continue
-        if current is not None:
-            current.text += "\n" + line.raw
-            current_cont += 1
-        elif part is not None:
-            part.text = (part.text + "\n" + line.raw).strip()
-            if part not in clauses:
-                clauses.append(part)
-        elif not seen_structure:
+        if current is None:
             (preamble if (preamble or not _looks_like_head(line)) else head).append(line)
-    close_current()
+        elif current.role == "part" and not current.text:
+            current.text = line.raw
+            records.append(current)
+        else:
+            current.text += "\n" + line.raw
+            # "第五条" alone on its line (common in .docx): the title is in the next paragraph.
+            current.title = current.title or _title_of(line.raw)
 
-    numbered = [c for c in clauses if c.role == "clause"]
-    closing = _split_closing(numbered, continued)
+    numbered = [c for c in records if c.role == "clause"]
+    closing = _split_closing(numbered) if records and records[-1].role == "clause" else []
 
-    meta = _metadata(head, page_head, preamble[:2], closing or [])
+    meta = _metadata(head, page_head, preamble[:2], closing)
     pre: list[Clause] = []
     if preamble:
         pre.append(Clause(None, "前言", _title_of(preamble[-1].raw), "", "\n".join(ln.raw for ln in preamble),
                           "preamble"))
     if closing:
-        clauses.append(Clause(None, "结语", _title_of(closing[0].raw), "", "\n".join(ln.raw for ln in closing),
+        records.append(Clause(None, "结语", _title_of(closing[0].raw), "", "\n".join(ln.raw for ln in closing),
                               "closing"))
-    warnings.extend(_numbering_warnings(numbered))
-    for c in numbered:
-        if not re.sub(r"^\S*?[.、)）条]\s*", "", c.text).strip():
-            warnings.append(f"{c.label} 内容为空 / {c.label} is empty")
-    return Document(pre + clauses, meta, warnings)
+    warnings = _numbering_warnings(numbered)
+    warnings += [f"{c.label} 内容为空 / {c.label} is empty" for c in bare if "\n" not in c.text]
+    return Document(pre + records, meta, warnings)
 
 
-def _looks_like_head(line: _Line) -> bool:
-    """Headline and dateline of a page come before the document body and are short."""
-    return len(line.raw) <= 80 and not re.search(r"[。；;]", line.raw)
+def _signoff_start(paras: list[_Line]) -> int:
+    """Where a trailing sign-off starts: a date alone on the last line, with the issuer's
+    short lines above it; len(paras) when there is none."""
+    n = len(paras)
+    if n < 2 or not _DATE_LINE.match(paras[-1].norm):
+        return n
+    i = n - 1
+    while i > 1 and len(paras[i - 1].raw) <= 30 and not paras[i - 1].num \
+            and not re.search(r"[。;,:]", paras[i - 1].norm):
+        i -= 1
+    return i
 
 
-def _split_closing(numbered: list[Clause], continued: list[int]) -> list[_Line] | None:
-    """Paragraphs after the last clause that belong to the document, not to that clause.
+def _split_closing(numbered: list[Clause]) -> list[_Line]:
+    """Paragraphs at the end of the last clause that belong to the document, not to it.
 
-    When no other clause spans several paragraphs, a trailing paragraph is the
-    document's closing; otherwise only one that reads like a closing formula is.
+    A sign-off (issuer, date) and a closing formula ("本意见自印发之日起施行") always do;
+    when no other clause spans several paragraphs, any trailing paragraph does. Numbered
+    items, and paragraphs that go on from an unfinished one ("专项资金：", "…补贴，"),
+    stay with the clause.
     """
-    if not numbered or not continued:
-        return None
     last = numbered[-1]
-    paras = last.text.split("\n")
-    if len(paras) < 2:
-        return None
-    others_multi = any(n > 0 for n in continued[:-1])
-    cut = None
-    for i in range(1, len(paras)):
-        if not others_multi or _CLOSING_START.match(unicodedata.normalize("NFKC", paras[i])):
+    paras = [_Line(p) for p in last.text.split("\n")]
+    others_multi = any("\n" in c.text for c in numbered[:-1])
+    cut = _signoff_start(paras)
+    # A number alone on its line ("第五条") has its text in the next paragraph, which stays.
+    first = 1 if paras[0].num and paras[0].num.rest else 2
+    for i in range(first, cut):
+        if paras[i].num or not _SENTENCE_END.search(paras[i - 1].norm):
+            continue
+        if not others_multi or _CLOSING_START.match(paras[i].norm):
             cut = i
             break
-    if cut is None:
-        return None
-    last.text = "\n".join(paras[:cut])
-    return [_Line(p, unicodedata.normalize("NFKC", p)) for p in paras[cut:]]
+    last.text = "\n".join(p.raw for p in paras[:cut])
+    return paras[cut:]
 
 
 def _numbering_warnings(numbered: list[Clause]) -> list[str]:
@@ -303,18 +355,19 @@ def _numbering_warnings(numbered: list[Clause]) -> list[str]:
             out.append(f"编号重复：第{n}条 / duplicate clause number {n}")
         elif n > prev + 1:
             missing = f"{prev + 1}" if n == prev + 2 else f"{prev + 1}–{n - 1}"
-            out.append(f"编号不连续：第{prev}条之后是第{n}条 / numbering gap: {missing} missing")
+            where = f"第{prev}条之后是第{n}条" if prev else f"从第{n}条开始"
+            out.append(f"编号不连续：{where} / numbering gap: {missing} missing")
         seen.add(n)
         prev = max(prev, n)
     return out
 
 
-def _paragraphs(body: list[_Line]) -> Document:
+def _paragraphs(body: list[_Line], meta: dict) -> Document:
     """Fallback for unnumbered documents: one record per paragraph, labelled by position."""
     clauses = [
         Clause(None, f"第{i}段", _title_of(ln.raw), "", ln.raw, "paragraph") for i, ln in enumerate(body, 1)
     ]
-    return Document(clauses, {}, ["未识别到条款编号，已按段落切分 / no clause numbering: split by paragraph"])
+    return Document(clauses, meta, ["未识别到条款编号，已按段落切分 / no clause numbering: split by paragraph"])
 
 
 def sentences_of(clause: Clause) -> list[str]:

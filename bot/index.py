@@ -15,6 +15,7 @@ Loading reads JSON and FAISS files only: nothing is unpickled.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import json
@@ -108,13 +109,15 @@ def sentence_units(clauses: list[Clause]) -> list[Unit]:
 def fixed_units(clauses: list[Clause]) -> list[Unit]:
     """The fixed-size baseline: 750-character windows with 150 overlap over the whole
     text, each mapped to the clause it starts in."""
-    text, starts = "", []
-    for i, c in enumerate(clauses):
-        starts.append((len(text), i))
-        text += c.text + "\n"
+    starts, pieces, offset = [], [], 0
+    for c in clauses:
+        starts.append(offset)
+        pieces.append(c.text + "\n")
+        offset += len(pieces[-1])
+    text = "".join(pieces)
     units, pos = [], 0
     while pos < len(text):
-        owner = max(i for start, i in starts if start <= pos)
+        owner = bisect.bisect_right(starts, pos) - 1
         units.append(Unit(owner, text[pos:pos + FIXED_SIZE]))
         if pos + FIXED_SIZE >= len(text):
             break

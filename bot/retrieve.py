@@ -134,6 +134,9 @@ class HybridSearch:
         self.sentence_channel = _Channel([u.text for u in version.sentences],
                                          [u.clause for u in version.sentences], version.sentence_vectors, n)
         self._fixed_channel = None
+        self._units_of: dict[int, list[int]] = {}
+        for j, u in enumerate(version.sentences):
+            self._units_of.setdefault(u.clause, []).append(j)
         self._by_number = {c.number: i for i, c in enumerate(clauses) if c.number is not None}
 
     @property
@@ -206,17 +209,15 @@ class HybridSearch:
 
     def _attach_sentences(self, hits: list[Hit], qterms, sent_bm25, sent_dense) -> None:
         """Score every sentence of the returned clauses, for answers and highlighting."""
-        wanted = {h.position: h for h in hits}
         bm = _max_norm(sent_bm25) if sent_bm25 is not None else None
         dn = _dense_norm(sent_dense) if sent_dense is not None else None
-        for j, unit in enumerate(self.sentence_units):
-            hit = wanted.get(unit.clause)
-            if hit is None:
-                continue
-            parts = [x[j] for x in (bm, dn) if x is not None]
-            text = unit.text.split("：", 1)[1] if unit.text.startswith(hit.clause.title + "：") else unit.text
-            hit.sentences.append((text, float(sum(parts) / len(parts))))
         for hit in hits:
+            prefix = hit.clause.title + "："
+            for j in self._units_of.get(hit.position, []):
+                unit = self.sentence_units[j]
+                parts = [x[j] for x in (bm, dn) if x is not None]
+                text = unit.text[len(prefix):] if unit.text.startswith(prefix) else unit.text
+                hit.sentences.append((text, float(sum(parts) / len(parts))))
             hit.sentences.sort(key=lambda s: -s[1])
 
     def _evidence(self, hits, qterms, sent_dense, looked_up) -> Evidence:
