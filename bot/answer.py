@@ -58,6 +58,9 @@ def quantity_kind(question: str):
     return None
 
 
+# Words that point back at the previous turn ("那个", "this", "too").
+_REFERS_BACK = re.compile(r"呢[?？]?|那个|这个|这些|那些|上面|刚才|\b(it|that|this|those|too|also|same)\b", re.I)
+
 # An elliptical follow-up leans on the previous question for its subject.
 _FOLLOW_UP = re.compile(
     r"^(那|那么|还有|另外|如果是|要是|换成|and|what about|how about|what if|and for|那要|那得|那样)"
@@ -99,8 +102,9 @@ def search_query(question: str, history: list[dict] | None) -> str:
     if not previous:
         return question
     q = clean_spaces(question)
-    if _FOLLOW_UP.search(q) or len(fold(q)) <= 8:
-        return f"{previous[-1]} {q}"
+    if _FOLLOW_UP.search(q) or _REFERS_BACK.search(q) or len(fold(q)) <= 15:
+        # The new words lead; the previous question supplies the subject left out.
+        return f"{q} {previous[-1]}"
     return question
 
 

@@ -160,10 +160,15 @@ class HybridSearch:
         qterms = terms(query)
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
-        qvec = self.embedder.query(fold(query)) if use_dense else None
+        qvec = self.embedder.query(fold(query))
         # Deep enough that the sentence-score statistics behind refusals see a
         # representative sample, not only the best matches.
         depth = min(max(1000, k * 10), 5000)
+        # Sentence scores are computed in every mode: they pick the sentences an
+        # answer quotes and the evidence a refusal rests on, which the retriever
+        # baselines must share for their comparison to be about ranking alone.
+        sent_bm25 = self.sentence_channel.bm25_scores(qterms)
+        sent_dense = self.sentence_channel.dense_scores(qvec, depth)
 
         channels: dict[str, np.ndarray] = {}
         if chunking == "fixed":
@@ -172,10 +177,7 @@ class HybridSearch:
                 channels["bm25_clause"] = _max_norm(chan.roll_up(chan.bm25_scores(qterms)))
             if use_dense:
                 channels["dense_clause"] = _dense_norm(chan.roll_up(chan.dense_scores(qvec, depth), fill=-1))
-            sent_bm25 = sent_dense = None
         else:
-            sent_bm25 = self.sentence_channel.bm25_scores(qterms) if use_bm25 else None
-            sent_dense = self.sentence_channel.dense_scores(qvec, depth) if use_dense else None
             if use_bm25:
                 channels["bm25_clause"] = _max_norm(self.clause_channel.bm25_scores(qterms))
                 channels["bm25_sentence"] = _max_norm(self.sentence_channel.roll_up(sent_bm25))
@@ -202,22 +204,19 @@ class HybridSearch:
         for i in list(order)[:k]:
             hits.append(Hit(int(i), self.clauses[i], float(fused[i]),
                             {name: float(s[i]) for name, s in channels.items()}))
-        if chunking == "clause":
-            self._attach_sentences(hits, qterms, sent_bm25, sent_dense)
+        self._attach_sentences(hits, sent_bm25, sent_dense)
         evidence = self._evidence(hits, qterms, sent_dense, looked_up)
         return hits, evidence
 
-    def _attach_sentences(self, hits: list[Hit], qterms, sent_bm25, sent_dense) -> None:
+    def _attach_sentences(self, hits: list[Hit], sent_bm25, sent_dense) -> None:
         """Score every sentence of the returned clauses, for answers and highlighting."""
-        bm = _max_norm(sent_bm25) if sent_bm25 is not None else None
-        dn = _dense_norm(sent_dense) if sent_dense is not None else None
+        bm, dn = _max_norm(sent_bm25), _dense_norm(sent_dense)
         for hit in hits:
             prefix = hit.clause.title + "："
             for j in self._units_of.get(hit.position, []):
                 unit = self.sentence_units[j]
-                parts = [x[j] for x in (bm, dn) if x is not None]
                 text = unit.text[len(prefix):] if unit.text.startswith(prefix) else unit.text
-                hit.sentences.append((text, float(sum(parts) / len(parts))))
+                hit.sentences.append((text, float(bm[j] + dn[j]) / 2))
             hit.sentences.sort(key=lambda s: -s[1])
 
     def _evidence(self, hits, qterms, sent_dense, looked_up) -> Evidence:
@@ -229,11 +228,10 @@ class HybridSearch:
         if len(hits) > 1:
             margin = hits[0].score - hits[1].score
         dense = dense_z = 0.0
-        if sent_dense is not None:
-            valid = sent_dense[sent_dense > -1]
-            if len(valid) > 1:
-                dense = float(valid.max())
-                dense_z = float((dense - valid.mean()) / max(float(valid.std()), 1e-6))
+        valid = sent_dense[sent_dense > -1]
+        if len(valid) > 1:
+            dense = float(valid.max())
+            dense_z = float((dense - valid.mean()) / max(float(valid.std()), 1e-6))
         return Evidence(coverage=coverage, dense=dense, dense_z=dense_z, margin=margin, lookup=looked_up)
 
 
