@@ -53,6 +53,7 @@ def read_bytes(data: bytes, filename: str = "upload") -> Source:
         raise SourceError("文件为空 / file is empty")
     meta = {
         "filename": name,
+        "format": None,
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "encoding": None,
@@ -186,7 +187,7 @@ def _read_docx(data: bytes, ext: str) -> tuple[str, str | None]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             unzipped = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         names, unzipped = set(), 0
     if "word/document.xml" not in names:
         if ext == ".docx":
@@ -224,7 +225,7 @@ def _docx_blocks(container):
 
 def _docx_table(tbl):
     for tr in tbl.findall(_W + "tr"):
-        cells = [list(_docx_blocks(tc)) for tc in tr.findall(_W + "tc")]
+        cells = [[line for line in _docx_blocks(tc) if line.strip()] for tc in tr.findall(_W + "tc")]
         if all(len(c) <= 1 and "\n" not in "".join(c) for c in cells):
             # Simple rows stay one line so a label keeps its value ("养老保险\t免征\t5个月").
             row = "\t".join("".join(c) for c in cells)
@@ -232,7 +233,7 @@ def _docx_table(tbl):
                 yield row
         else:
             for c in cells:
-                yield from (line for line in c if line.strip())
+                yield from c
 
 
 def _docx_paragraph(p) -> str:
@@ -314,7 +315,7 @@ def rejoin_pdf_lines(text: str) -> str:
     justified text fills every line but the last, so a short line that lacks final punctuation still ends).
     """
     lines = text.split("\n")
-    widths = sorted(_width(l.strip()) for l in lines if l.strip())
+    widths = sorted(_width(ln.strip()) for ln in lines if ln.strip())
     full = widths[round(0.9 * (len(widths) - 1))] if widths else 0
     out: list[str] = []
     prev = None
@@ -355,14 +356,13 @@ def _width(s: str) -> int:
 
 _HTML_SNIFF = re.compile(rb"<!doctype\s+html|<(?:html|head|body|p|div|meta|title)[\s>/]", re.I)
 _CHARSET = re.compile(rb"""<(?:meta|\?xml)[^>]*?(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_DROP_TAGS = ["script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "svg", "head"]
-_BLOCK_TAGS = [
+_DROP_TAGS = {"script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "svg", "head"}
+_BLOCK_TAGS = {
     "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "ul", "ol", "dl", "dt", "dd",
     "section", "article", "main", "aside", "blockquote", "pre", "form", "fieldset", "figure", "figcaption",
     "address", "hr", "caption",
-]
-# Markers for structure, inserted before whitespace is collapsed; control chars were removed from the input.
-_NL, _TAB = "\x1e", "\x1f"
+}
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML's own whitespace; NBSP and U+3000 are content
 
 
 def _sniff_head(data: bytes) -> bytes:
@@ -384,28 +384,41 @@ def _declared_charset(head: bytes) -> str | None:
 def _read_html(decoded: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_CONTROL.sub("", decoded.replace("\r\n", "\n")), "html.parser")
+    soup = BeautifulSoup(_CONTROL.sub("", decoded), "html.parser")
     title = None
     if soup.title is not None:
         title = " ".join(soup.title.get_text().split()) or None
-    for tag in soup.find_all(_DROP_TAGS):
-        if not tag.decomposed:  # already gone with a dropped ancestor
-            tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with(_NL)
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before(_NL)
-        tag.insert_after(_NL)
-    for cell in soup.find_all(["td", "th"]):
-        cell.insert_after(_TAB)
-    root = soup.body or soup
-    raw = root.get_text()  # comments, doctype and CDATA are not text in bs4
-    raw = re.sub(r"[ \t\n\r\f\v]+", " ", raw).replace(_NL, "\n").replace(_TAB, "\t")
-    lines = (line.strip() for line in raw.split("\n"))
+    lines = (line.strip() for line in _html_text(soup.body or soup).split("\n"))
     text = _clean("\n".join(line for line in lines if line))
     if not text.strip():
         raise SourceError("网页中没有正文文字 / no body text in the HTML page")
     return text, title
+
+
+def _html_text(root) -> str:
+    # An explicit stack instead of bs4's insert_before/after (quadratic on long pages) or recursion
+    # (deeply nested markup). Plain str items on the stack are the line/cell breaks we emit.
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) is str:
+            out.append(node)
+        elif type(node) in (NavigableString, CData):  # not comments, doctype, script/style strings
+            out.append(_HTML_SPACE.sub(" ", node))
+        elif isinstance(node, Tag) and node.name not in _DROP_TAGS:
+            if node.name == "br":
+                out.append("\n")
+                continue
+            after = "\n" if node.name in _BLOCK_TAGS else "\t" if node.name in ("td", "th") else None
+            if after:
+                stack.append(after)
+            stack.extend(reversed(node.contents))
+            if after == "\n":
+                stack.append("\n")
+    return "".join(out)
 
 
 def _brief(exc: Exception) -> str:
