@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     ix = sub.add_parser("index", help="build and manage index versions")
+    _common(ix)  # also `index --index-dir DIR build`
     ixs = ix.add_subparsers(dest="index_command", required=True)
     b = ixs.add_parser("build", help="parse, embed and publish a document")
     b.add_argument("--source", type=Path, help="policy file (default: the document in seeds/)")
@@ -204,7 +205,10 @@ def answer_record(qid, answer, ms: float) -> dict:
     """One output line of `ask --jsonl` (contract.md); extra fields may be added, none removed."""
     return {"id": qid, "answer": answer.text, "refused": answer.refused, "citations": answer.citations,
             "retrieved": answer.retrieved, "latency_ms": round(ms, 1),
-            "reason": answer.reason, "confidence": answer.confidence, "language": answer.language}
+            "reason": answer.reason, "confidence": answer.confidence, "language": answer.language,
+            # generative mode: whether the model's checked text was used, or why not
+            "generated": getattr(answer, "generated", None),
+            "fallback_reason": getattr(answer, "fallback_reason", None)}
 
 
 def cmd_ask(args, settings) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,20 @@ class Settings(BaseSettings):
 
     # generative answers (issue 4): extractive | llm
     answerer: str = "extractive"
+    # llm: openai = any OpenAI-compatible chat completions server (vLLM, Ollama, Qwen/DeepSeek
+    # services); llamacpp = a local GGUF file (needs `pip install llama-cpp-python`). See docs/llm.md.
+    llm_provider: str = "openai"
+    llm_base_url: str | None = None   # e.g. http://127.0.0.1:8000/v1; unset: OPENAI_BASE_URL or OpenAI itself
+    llm_model: str = ""
+    # Set POLICYBOT_LLM_API_KEY (or OPENAI_API_KEY) in the environment, not in settings.toml.
+    llm_api_key: SecretStr | None = Field(default=None, repr=False)
+    llm_gguf_path: Path | None = None
+    # The model's whole answer must arrive within this; otherwise the extractive answer is given.
+    llm_timeout_s: float = 20.0
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 512
+    # How many of the top retrieved clauses the model sees (and may cite).
+    llm_context_clauses: int = 4
 
     # app
     host: str = "127.0.0.1"
