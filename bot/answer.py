@@ -50,6 +50,14 @@ _QUANTITY_KINDS = [
 ]
 
 
+_DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
+
+
+def states(pattern, sentence: str) -> bool:
+    """Does the sentence state what ``pattern`` asks for? A date ("2020年2月起") is no amount."""
+    return bool(pattern.search(_DATE.sub("", sentence)))
+
+
 def quantity_kind(question: str):
     """The pattern an answer must contain, when the question asks for a quantity."""
     for asks, states in _QUANTITY_KINDS:
@@ -128,7 +136,7 @@ def split_parts(question: str) -> list[str]:
     return parts
 
 
-def confidence(ev: Evidence, english: bool = False) -> float:
+def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85) -> float:
     """How likely the document speaks to the question, in [0, 1].
 
     The signals: how far the best sentence's cosine stands above the document's
@@ -136,7 +144,7 @@ def confidence(ev: Evidence, english: bool = False) -> float:
     beats the second. Cross-lingual cosines run lower, hence the English term.
     """
     w = _CONFIDENCE_WEIGHTS
-    x = (w["bias"] + w["dense_z"] * ev.dense_z + w["dense"] * (ev.dense - 0.85) * 30
+    x = (w["bias"] + w["dense_z"] * ev.dense_z + w["dense"] * (ev.dense - cosine_centre) * 30
          + w["margin"] * ev.margin * 5 + w["english"] * english)
     return float(1 / (1 + math.exp(-x)))
 
@@ -167,7 +175,7 @@ class ExtractiveAnswerer:
         hits, ev = self.search.search(query, k, mode=mode, chunking=chunking)
         retrieved = [h.brief() for h in hits]
         bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
-        conf = 1.0 if ev.lookup and bare_lookup else confidence(ev, english=lang == "en")
+        conf = 1.0 if ev.lookup and bare_lookup else self._confidence(ev, lang == "en")
         if bare_lookup and not ev.lookup:
             number = lookup_number(question)
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
@@ -178,13 +186,16 @@ class ExtractiveAnswerer:
 
         quantity = None if bare_lookup else quantity_kind(question)
         chosen = self._choose(hits, ev, question, mode, chunking)
-        if quantity and not any(quantity.search(s) for h in chosen for s in self._relevant(h)):
+        if quantity and not any(states(quantity, s) for h in chosen for s in self._relevant(h)):
             # The closest passage states no amount: the document does not say.
             return self._refusal("not_stated", lang, retrieved, conf, query=query)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity)
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
                      for h in chosen]
         return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)
+
+    def _confidence(self, ev: Evidence, english: bool) -> float:
+        return confidence(ev, english, self.search.embedder.cosine_centre)
 
     # ------------------------------------------------------------ choosing
     @staticmethod
@@ -204,7 +215,7 @@ class ExtractiveAnswerer:
         if len(parts) > 1:
             for part in parts:
                 part_hits, part_ev = self.search.search(part, 3, mode=mode, chunking=chunking)
-                if not part_hits or confidence(part_ev, language_of(part) == "en") < self.refuse_below:
+                if not part_hits or self._confidence(part_ev, language_of(part) == "en") < self.refuse_below:
                     continue
                 top = part_hits[0]
                 if all(top.position != h.position for h in chosen) and len(chosen) < 3:
@@ -235,8 +246,8 @@ class ExtractiveAnswerer:
             return [hit.clause.text]
         best = scored[0][1]
         keep = [s for s, sc in scored[: self.max_sentences] if sc >= 0.45 * best or s == scored[0][0]]
-        if quantity and not any(quantity.search(s) for s in keep):
-            numbered = next((s for s, _ in scored if quantity.search(s)), None)
+        if quantity and not any(states(quantity, s) for s in keep):
+            numbered = next((s for s, _ in scored if states(quantity, s)), None)
             if numbered:
                 keep.append(numbered)
         order = {s: i for i, s in enumerate(hit.clause.sentences())}
@@ -267,7 +278,7 @@ class ExtractiveAnswerer:
             label_en = f"clause {c.number}" if c.number is not None else c.label
             head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=label_en, title=c.title,
                               **values)
-            body = self.templates["zh"]["quote"].format(text="".join(sentences))
+            body = self.templates["zh"]["quote"].format(text=_join_quoted(sentences, c))
             parts.append(f"{head}\n{body}")
             quotes.append({"label": c.label, "sentences": sentences})
         if values["doc_date"][:4].isdigit():
@@ -279,6 +290,20 @@ class ExtractiveAnswerer:
         key = {"not_covered": "refuse", "not_stated": "refuse"}.get(reason, reason)
         text = self._fill(lang, key, limit=MAX_QUESTION, **self._doc_values(), **extra)
         return Answer(text, True, [], retrieved or [], reason, lang, round(conf, 4), [], query)
+
+
+def _join_quoted(sentences: list[str], clause) -> str:
+    """Quoted sentences in document order, with "……" where the quote skips some,
+    so that every unbroken run is a real passage of the clause."""
+    order = {s: i for i, s in enumerate(clause.sentences())}
+    out, last = "", None
+    for s in sentences:
+        i = order.get(s)
+        if out and (i is None or last is None or i != last + 1):
+            out += "……"
+        out += s
+        last = i
+    return out
 
 
 def _is_title_sentence(sentence: str, clause) -> bool:
