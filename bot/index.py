@@ -168,7 +168,9 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
         name = started.strftime("v%Y%m%d-%H%M%S-") + source_meta.get("sha256", "0" * 8)[:8]
         manifest = {
             "version": name,
-            "created_at": started.isoformat(timespec="seconds"),
+            # Microseconds: list order (and so rollback) must follow build order even for
+            # builds that start within the same second.
+            "created_at": started.isoformat(timespec="microseconds"),
             "source": {k: source_meta.get(k) for k in ("filename", "format", "encoding", "sha256", "bytes")},
             "document": document.meta,
             "parser": PARSER_NAME,
