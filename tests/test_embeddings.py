@@ -192,10 +192,6 @@ def test_minilm_pipeline_bare_lookup_answers(minilm_bot):
     assert "pay their taxes later" in a.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (bot/answer.py confidence): the refusal confidence hard-codes multilingual-e5's cosine band "
-    "((dense - 0.85) * 30); MiniLM's best cosines here are ~0.57-0.64, so with embedder = "
-    "sentence-transformers every non-lookup question is refused as not_covered (confidence ~0.001)"))
 def test_minilm_pipeline_answers_a_covered_question(minilm_bot):
     a, _ = minilm_bot.ask("Do small firms have to pay social insurance contributions?")
     assert not a.refused, (a.reason, a.confidence)
