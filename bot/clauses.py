@@ -369,6 +369,3 @@ def _paragraphs(body: list[_Line], meta: dict) -> Document:
     ]
     return Document(clauses, meta, ["未识别到条款编号，已按段落切分 / no clause numbering: split by paragraph"])
 
-
-def sentences_of(clause: Clause) -> list[str]:
-    return split_sentences(clause.text)
