@@ -82,7 +82,13 @@ def real_document(settings, questions: int) -> dict:
 
         search_ms = _timed(fresh(lambda q: bot.search(q, 10)), qs)
         ask_ms = _timed(fresh(lambda q: bot.ask(q)), qs)
-        cached_ms = _timed(lambda q: bot.ask(q), qs[:50])
+        def again(q):  # a question asked before: its embedding is cached
+            bot.ask(q)
+            t = time.perf_counter()
+            bot.ask(q)
+            return (time.perf_counter() - t) * 1000
+
+        cached_ms = [again(q) for q in qs[:50]]
         return {
             "embedder": bot.embedder.name,
             "model_load_s": round(load_model_s, 2),
