@@ -72,11 +72,9 @@ def real_document(settings, questions: int) -> dict:
 
         qs = _questions(questions)
         bot.current()
-        cache = bot.embedder._cache
-
         def fresh(fn):
             def run(q):
-                cache.data.clear()  # every question pays for its embedding, as a new one would
+                bot.embedder.clear_cache()  # every question pays for its embedding, as a new one would
                 fn(q)
             return run
 

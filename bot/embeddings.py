@@ -68,6 +68,11 @@ class VectorEmbeddings(Embeddings):
             self._cache.put(text, hit)
         return hit
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (for measurements that must pay for every embedding)."""
+        with self._cache.lock:
+            self._cache.data.clear()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.documents(list(texts)).tolist()
 
