@@ -19,10 +19,10 @@ run: $(VENV)/.run
 	$(PY) app.py
 
 # The browser tests drive Debian's chromium (Playwright's own browser download
-# cannot work offline); install it first if it is missing.
+# cannot work offline) and a CJK font for the screenshots; installed if missing.
 test: $(VENV)/.test
-	@command -v chromium >/dev/null || { echo "installing chromium for the browser tests"; \
-		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && fc-list | grep -qi wqy; } >/dev/null || { echo "installing chromium and a CJK font for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 	$(PY) -m pytest -q -m "not load"
 
 bench: $(VENV)/.run

@@ -85,9 +85,17 @@ class PolicyBot:
     # ------------------------------------------------------------ services
     def ask(self, question: str, history: list[dict] | None = None, **options) -> tuple[Answer, float]:
         """Answer and its latency in milliseconds."""
+        answer, ms, _ = self.ask_with_engine(question, history, **options)
+        return answer, ms
+
+    def ask_with_engine(self, question: str, history: list[dict] | None = None,
+                        **options) -> tuple[Answer, float, Engine]:
+        """Like :meth:`ask`, plus the engine that answered: the app logs its version and
+        shows its clauses for the citations, even if ACTIVE moves in the meantime."""
         started = time.perf_counter()
-        answer = self.current().answerer.answer(question, history, **options)
-        return answer, (time.perf_counter() - started) * 1000
+        engine = self.current()
+        answer = engine.answerer.answer(question, history, **options)
+        return answer, (time.perf_counter() - started) * 1000, engine
 
     def search(self, query: str, k: int = 10, section: str | None = None, **options) -> list[Hit]:
         hits, _ = self.current().search.search(query, k, section=section, **options)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     port: int = 7860
     admin_password: str | None = Field(default=None, repr=False)
     max_upload_mb: int = 20
+    # The public path prefix when a reverse proxy serves the app under a sub-path
+    # (e.g. "/policy"; the proxy strips it). Empty when served at the root.
+    root_path: str = ""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings, env_settings,
