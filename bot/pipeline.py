@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,25 @@ class PolicyBot:
         engine = self.current()
         answer = engine.answerer.answer(question, history, **options)
         return answer, (time.perf_counter() - started) * 1000, engine
+
+    def ask_stream(self, question: str, history: list[dict] | None = None,
+                   **options) -> Iterator[str | tuple[Answer, float, Engine]]:
+        """Draft pieces (``str``, not yet checked) while a generative answerer writes, then
+        ``(answer, ms, engine)`` last. The extractive answerer has no draft: it yields the
+        final item only. Only the final answer's text and citations are verified."""
+        started = time.perf_counter()
+        engine = self.current()
+        answerer = engine.answerer
+        if hasattr(answerer, "stream"):
+            final = None
+            for item in answerer.stream(question, history, **options):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    final = item
+        else:
+            final = answerer.answer(question, history, **options)
+        yield final, (time.perf_counter() - started) * 1000, engine
 
     def search(self, query: str, k: int = 10, section: str | None = None, **options) -> list[Hit]:
         hits, _ = self.current().search.search(query, k, section=section, **options)

@@ -38,6 +38,8 @@ CSS = """
 .answer.refused { color: var(--body-text-color); }
 .answer .call { display: inline-block; margin-top: .3em; padding: .2em .8em; border-radius: 999px;
   background: var(--color-accent-soft); text-decoration: none; font-weight: 600; }
+.answer.draft { opacity: .75; }
+.answer .checking, .answer .verified { font-size: .85em; color: var(--body-text-color-subdued); margin: 0 0 .3em; }
 .chips { display: flex; flex-direction: column; gap: .3em; margin-top: .5em; }
 details.cite > summary { display: inline-block; cursor: pointer; padding: .15em .7em; border-radius: 999px;
   border: 1px solid var(--border-color-accent); background: var(--color-accent-soft); font-size: .92em;
@@ -123,10 +125,18 @@ def answer(answer, clauses: dict[str, Clause], hotline: str) -> str:
     parts = [paragraphs(answer.text)]
     if answer.refused:
         parts.append(f'<a class="call" href="tel:{esc(hotline)}">拨打 {esc(hotline)} 咨询</a>')
+    if getattr(answer, "generated", False):
+        parts.append('<p class="verified">✓ 引用已核对：所述内容均出自下列条款</p>')
     chips = [chip(clauses[c["label"]]) for c in answer.citations if c.get("label") in clauses]
     if chips:
         parts.append('<div class="chips">' + "".join(chips) + "</div>")
     return f'<div class="answer{" refused" if answer.refused else ""}">{"".join(parts)}</div>'
+
+
+def draft(text: str) -> str:
+    """A generative answer while it is being written: plain text, marked as not yet checked,
+    with no citations (they are shown only once the whole answer has passed the check)."""
+    return f'<div class="answer draft"><p class="checking">正在生成，引用核对中…</p>{paragraphs(text)}</div>'
 
 
 def question(text: str) -> str:

@@ -27,22 +27,27 @@ def build(bot, log, settings):
     def respond(text: str, conv: dict):
         text = (text or "").strip()
         if not text:
-            return gr.skip(), conv["display"], conv, gr.skip()
-        answer, ms, engine = bot.ask_with_engine(text, conv["history"][-2 * MAX_TURNS:])
+            yield gr.skip(), conv["display"], conv, gr.skip()
+            return
+        asked = conv["display"] + [{"role": "user", "content": render.question(text)}]
+        draft = ""
+        for item in bot.ask_stream(text, conv["history"][-2 * MAX_TURNS:]):
+            if isinstance(item, str):  # a generative answerer's draft, shown as not yet checked
+                draft += item
+                yield "", asked + [{"role": "assistant", "content": render.draft(draft)}], conv, gr.skip()
+            else:
+                answer, ms, engine = item
         row = log.record(text, answer, ms, engine.name)
         clauses = {c.label: c for c in engine.version.clauses}
-        display = conv["display"] + [
-            {"role": "user", "content": render.question(text)},
-            {"role": "assistant", "content": render.answer(answer, clauses, hotline)},
-        ]
+        display = asked + [{"role": "assistant", "content": render.answer(answer, clauses, hotline)}]
         conv = {"display": display,
                 "history": conv["history"] + [{"role": "user", "content": text},
                                               {"role": "assistant", "content": answer.text}],
                 "ids": {**conv["ids"], len(display) - 1: row}}
-        return "", display, conv, render.welcome(engine.version.document.meta, hotline)
+        yield "", display, conv, render.welcome(engine.version.document.meta, hotline)
 
     def example(conv: dict, evt: gr.SelectData):
-        return respond(evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value), conv)
+        yield from respond(evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value), conv)
 
     def rate(conv: dict, data: gr.LikeData) -> None:
         index = data.index if isinstance(data.index, int) else data.index[0]

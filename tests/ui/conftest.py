@@ -125,3 +125,19 @@ def amended_copy(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("upload") / "jinan-53-amended.txt"
     path.write_bytes(text.replace("免征期限不超过5个月", "免征期限不超过6个月").encode("gb18030"))
     return path
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
