@@ -144,7 +144,7 @@ def cmd_index(args, settings) -> int:
         if not target:
             print("error: no earlier version to roll back to", file=sys.stderr)
             return 2
-        store.activate(d, target)
+        _bot(settings).activate(target)
         print(json.dumps({"active": target}) if args.json else f"active: {target}")
         return 0
     if c == "diff":

@@ -106,13 +106,15 @@ def search_query(question: str, history: list[dict] | None) -> str:
     """The question, with the previous question prepended when it is a follow-up."""
     if not history:
         return question
-    previous = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
+    previous = [t.get("content") for t in history
+                if isinstance(t, dict) and t.get("role") == "user" and isinstance(t.get("content"), str)]
     if not previous:
         return question
     q = clean_spaces(question)
     if _FOLLOW_UP.search(q) or _REFERS_BACK.search(q) or len(fold(q)) <= 15:
         # The new words lead; the previous question supplies the subject left out.
-        return f"{q} {previous[-1]}"
+        # History comes from the client: it is bounded like a question.
+        return f"{q} {clean_spaces(previous[-1])[:MAX_QUESTION]}"
     return question
 
 

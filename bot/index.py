@@ -80,9 +80,8 @@ def parse_source(path, *, allow_paragraphs: bool = False):
 
     source = read_source(path)
     document = parse(source.text, allow_paragraphs=allow_paragraphs)
-    for key in ("title",):
-        if key not in document.meta and source.meta.get(key):
-            document.meta[key] = source.meta[key]
+    if "title" not in document.meta and source.meta.get("title"):
+        document.meta["title"] = source.meta["title"]
     document.meta.setdefault("title", Path(source.meta["filename"]).stem)
     return source, document
 
@@ -181,7 +180,6 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
             "warnings": document.warnings,
             "faiss": type(clause_index).__name__,
         }
-        _write_json(tmp / "manifest.json", manifest)
         final = index_dir / name
         suffix = 1
         while final.exists():

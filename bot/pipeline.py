@@ -7,6 +7,7 @@ in flight finish on the version they started with and none sees half of either.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
+
+log = logging.getLogger("bot.pipeline")
 
 
 @dataclass
@@ -38,6 +41,7 @@ class PolicyBot:
         self.settings = settings or get_settings()
         self._embedder = embedder
         self._engine: Engine | None = None
+        self._failed: tuple[str | None, str] | None = None  # (version, why) that could not be loaded
         self._lock = threading.Lock()
 
     @property
@@ -47,22 +51,48 @@ class PolicyBot:
     @property
     def embedder(self) -> VectorEmbeddings:
         if self._embedder is None:
-            s = self.settings
-            self._embedder = load_embeddings(s.embedder, s.embedding_model, s.embedding_threads)
+            with self._lock:
+                if self._embedder is None:
+                    s = self.settings
+                    self._embedder = load_embeddings(s.embedder, s.embedding_model, s.embedding_threads)
         return self._embedder
 
     def current(self) -> Engine:
-        """The engine for the active version, reloading if ACTIVE has moved."""
+        """The engine for the active version, reloading if ACTIVE has moved.
+
+        If the newly active version cannot be loaded, the version already in memory
+        keeps serving (and the failure is not retried on every request) until ACTIVE
+        moves again."""
         active = index_store.active_name(self.index_dir)
         engine = self._engine
-        if engine is not None and engine.name == active:
+        if engine is not None and (engine.name == active or (self._failed and self._failed[0] == active)):
             return engine
+        self.embedder  # loaded outside the lock below, which it takes itself
         with self._lock:
             engine = self._engine
             if engine is None or engine.name != active:
-                engine = self._load(active)
-                self._engine = engine
+                try:
+                    engine = self._load(active)
+                except Exception as e:
+                    if engine is None:
+                        raise
+                    self._failed = (active, " ".join(str(e).split()))
+                    log.error("index version %s cannot be loaded, still serving %s: %s", active, engine.name,
+                              self._failed[1])
+                    return engine
+                self._engine, self._failed = engine, None
         return engine
+
+    def activate(self, version: str) -> None:
+        """Make ``version`` active if this process can serve it (same embedder), and load it
+        now rather than in the next resident's request."""
+        manifest = index_store.load(self.index_dir, version).manifest
+        if manifest.get("embedder") != self.embedder.name:
+            raise index_store.IndexError_(
+                f"version {version} was built with {manifest.get('embedder')}, but the settings select "
+                f"{self.embedder.name}; activating it would break every question")
+        index_store.activate(self.index_dir, version)
+        self.current()
 
     def _load(self, name: str | None) -> Engine:
         version = index_store.load(self.index_dir, name)

@@ -198,8 +198,9 @@ class HybridSearch:
 
         order = np.argsort(-fused, kind="stable")
         if section:
+            # A whole section path, its top-level part, or any one heading on it.
             order = [i for i in order if self.clauses[i].section.startswith(section)
-                     or section in self.clauses[i].section]
+                     or section in self.clauses[i].section.split(" / ")]
         hits = []
         for i in list(order)[:k]:
             hits.append(Hit(int(i), self.clauses[i], float(fused[i]),

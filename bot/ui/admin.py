@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,12 +33,21 @@ MB = 1024 * 1024
 # ---------------------------------------------------------------- helpers (plain Python, tested via the UI)
 
 def save_upload(tmp_path: str, uploads: Path) -> Path:
-    """Keep the uploaded file under the data directory, under its own name (the
-    version list shows it); the build reads it from there."""
+    """Keep the previewed file under the data directory, under its own name (the
+    version list shows it); the build reads it from there. Only the latest preview
+    is kept: each upload replaces the one before, so previews never pile up."""
     name = re.sub(r"[^\w.\-]+", "_", Path(tmp_path).name)[-80:] or "upload"
-    dest = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=_mkdir(uploads))) / name
+    pending = uploads / "pending"
+    shutil.rmtree(pending, ignore_errors=True)
+    dest = _mkdir(pending) / name
     shutil.copyfile(tmp_path, dest)
     return dest
+
+
+def keep_published(path: Path, uploads: Path) -> None:
+    """A published source is kept, one folder per publish, as the record of what went live."""
+    dest = _mkdir(uploads / time.strftime("%Y%m%d-%H%M%S")) / path.name
+    shutil.move(str(path), dest)
 
 
 def _mkdir(path: Path) -> Path:
@@ -161,13 +169,23 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stderr), daemon=True)
-        reader.start()
-        while proc.poll() is None:
-            yield f"正在建立索引（{time.perf_counter() - started:.0f} 秒）：{lines[-1] if lines else '启动中'}", gr.skip()
-            time.sleep(1)
-        out = proc.stdout.read()
-        reader.join(5)
+        out: list[str] = []
+        # Both pipes are drained as the child writes, so a long manifest can never fill one and block it.
+        readers = [threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stderr), daemon=True),
+                   threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)]
+        for r in readers:
+            r.start()
+        try:
+            while proc.poll() is None:
+                yield f"正在建立索引（{time.perf_counter() - started:.0f} 秒）：{lines[-1] if lines else '启动中'}", gr.skip()
+                time.sleep(1)
+        finally:
+            if proc.poll() is None:  # the admin closed the page: don't leave a build running
+                proc.kill()
+                proc.wait()
+        for r in readers:
+            r.join(5)
+        out = "".join(out)
         if proc.returncode != 0:
             yield f"发布失败，当前版本未改变：{lines[-1] if lines else proc.returncode}", gr.skip()
             return
@@ -176,6 +194,7 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
         if problem:
             yield f"发布失败，当前版本未改变：{problem}", versions_table(index_dir)
             return
+        keep_published(Path(pending["path"]), uploads)
         yield (f"已发布 {name}（用时 {time.perf_counter() - started:.0f} 秒，{lines[-1] if lines else ''}），"
                f"问答与检索页面已在使用新版本。", versions_table(index_dir))
 
@@ -184,14 +203,9 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
         if name not in {m["version"] for m in store.list_versions(index_dir)}:
             return "没有这个版本"
         try:
-            manifest = store.load(index_dir, name).manifest
+            bot.activate(name)
         except store.IndexError_ as exc:
             return str(exc)
-        if manifest.get("embedder") != bot.embedder.name:
-            # Activating it would make every question fail until someone switches back.
-            return f"该版本用 {manifest.get('embedder')} 建立，当前设置使用 {bot.embedder.name}"
-        store.activate(index_dir, name)
-        bot.current()  # load it here, not in the next resident's request
         return None
 
     def activate(name: str):
@@ -227,7 +241,10 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
 
     def export():
         # Inside the admin app's own file directory, which the public app refuses to serve.
-        path = Path(tempfile.mkdtemp(dir=files_dir)) / f"questions-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+        # One export at a time is kept: each replaces the last.
+        exports = files_dir / "exports"
+        shutil.rmtree(exports, ignore_errors=True)
+        path = _mkdir(exports) / f"questions-{time.strftime('%Y%m%d-%H%M%S')}.csv"
         log.export_csv(path)
         return gr.update(value=str(path), visible=True)
 

@@ -109,6 +109,7 @@ class AdminGate:
     def __init__(self, app, sessions: Sessions | None):
         self.app = app
         self.sessions = sessions  # None: no password set, admin is off
+        self._failures = asyncio.Lock()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -145,7 +146,9 @@ class AdminGate:
             return await _send(send, 200, LOGIN_PAGE.format(message=""))
         form = await _form(receive)
         if not self.sessions.check_password(form.get("password", "")):
-            await asyncio.sleep(1)  # slows password guessing to one try per second per connection
+            # One wrong password per second for the whole server, however many connections guess.
+            async with self._failures:
+                await asyncio.sleep(1)
             return await _send(send, 401, LOGIN_PAGE.format(message=f"<p style='color:#b00'>{esc('密码不正确。')}</p>"))
         token = self.sessions.create()
         return await _send(send, 303, "", headers=[(b"location", b"./"),

@@ -32,6 +32,12 @@ def build_public(bot, log, settings) -> gr.Blocks:
         query = hotline.as_query(query if isinstance(query, str) else "")
         if not query:
             return []
+        try:
+            k = int(k)
+        except (TypeError, ValueError):
+            raise gr.Error("k must be a number") from None
+        if not isinstance(section, str):
+            raise gr.Error("section must be a string")
         engine = bot.current()
         hits, _ = engine.search.search(query, max(1, min(int(k), MAX_K)), section=section or None)
         meta = engine.version.document.meta
