@@ -148,8 +148,15 @@ class PolicyBot:
         yield final, (time.perf_counter() - started) * 1000, engine
 
     def search(self, query: str, k: int = 10, section: str | None = None, **options) -> list[Hit]:
-        hits, _ = self.current().search.search(query, k, section=section, **options)
-        return hits
+        return self.search_with_engine(query, k, section, **options)[0]
+
+    def search_with_engine(self, query: str, k: int = 10, section: str | None = None,
+                           **options) -> tuple[list[Hit], Engine]:
+        """Like :meth:`search`, plus the engine that searched (its document metadata and
+        version name belong with the hits)."""
+        engine = self.current()
+        hits, _ = engine.search.search(query, k, section=section, **options)
+        return hits, engine
 
     def ensure_index(self, progress=None) -> str:
         """Build the index from the seed document if there is none yet; returns the active version."""

@@ -37,8 +37,10 @@ _LOOKUP = [
 
 
 def lookup_number(query: str) -> int | None:
-    """"第十六条", "16条", "第16条", "clause 16" → 16."""
-    q = fold(query)
+    """"第十六条", "16条", "第16条", "clause 16", and a bare "16" → 16."""
+    q = fold(query).strip()
+    if re.fullmatch(r"[0-9]{1,4}", q):
+        return int(q)
     for rx in _LOOKUP:
         m = rx.search(q)
         if m:

@@ -92,3 +92,10 @@ def test_history_from_a_client_is_bounded():
 @pytest.mark.parametrize("history", [[{"role": "user", "content": None}], [{"role": "user"}], ["text"], [42]])
 def test_malformed_history_turns_are_ignored(history):
     assert search_query("那大企业呢？", history) == "那大企业呢？"
+
+
+@pytest.mark.parametrize("query", ["16", " 16 ", "１６"])
+def test_a_bare_number_looks_up_that_clause(policy_bot, query):
+    hits, engine = policy_bot.search_with_engine(query, 5)
+    assert hits[0].clause.number == 16
+    assert engine.name == policy_bot.current().name

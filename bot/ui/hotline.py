@@ -1,8 +1,6 @@
 """检索: the hotline staff's search page (built inside the public Blocks)."""
 from __future__ import annotations
 
-import re
-
 import gradio as gr
 
 from . import render
@@ -21,19 +19,11 @@ def sections(clauses) -> list[str]:
     return list(out)
 
 
-def as_query(text: str) -> str:
-    """A bare number is a clause number: "16" looks up 第16条."""
-    text = (text or "").strip()
-    return f"第{text}条" if re.fullmatch(r"\d{1,4}", text) else text
-
-
 def build(bot, settings):
     def search(text: str, section: str):
-        engine = bot.current()
-        query = as_query(text)
-        results = []
-        if query:
-            results, _ = engine.search.search(query, K, section=None if section in (None, "", ALL) else section)
+        query = (text or "").strip()
+        results, engine = bot.search_with_engine(query, K, None if section in (None, "", ALL) else section) \
+            if query else ([], bot.current())
         html = render.hits(engine.version.document.meta, results, text or "")
         # A changed version name triggers the contents and section list to refresh.
         return html, engine.name

@@ -29,7 +29,7 @@ def build_public(bot, log, settings) -> gr.Blocks:
 
     def search(query: str, k: int = 5, section: str = "") -> list[dict]:
         """Clauses matching a query or a clause number ("16", "第十六条"), best first, with a citation to read out."""
-        query = hotline.as_query(query if isinstance(query, str) else "")
+        query = (query if isinstance(query, str) else "").strip()
         if not query:
             return []
         try:
@@ -38,8 +38,7 @@ def build_public(bot, log, settings) -> gr.Blocks:
             raise gr.Error("k must be a number") from None
         if not isinstance(section, str):
             raise gr.Error("section must be a string")
-        engine = bot.current()
-        hits, _ = engine.search.search(query, max(1, min(int(k), MAX_K)), section=section or None)
+        hits, engine = bot.search_with_engine(query, max(1, min(k, MAX_K)), section or None)
         meta = engine.version.document.meta
         return [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title,
                  "section": h.clause.section, "text": h.clause.text, "score": round(h.score, 4),
