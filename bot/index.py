@@ -72,13 +72,13 @@ class Version:
 
 # ---------------------------------------------------------------- building
 
-def parse_source(path, *, allow_paragraphs: bool = False):
+def parse_source(path, *, allow_paragraphs: bool = False, max_bytes: int | None = None):
     """Read and parse a file into (Source, Document); raises SourceError or ParseError
     with a one-line reason."""
     # Imported here: the file readers pull in docx/pdf/html libraries that answering never needs.
     from .sources import read_source
 
-    source = read_source(path)
+    source = read_source(path, max_bytes)
     document = parse(source.text, allow_paragraphs=allow_paragraphs)
     if "title" not in document.meta and source.meta.get("title"):
         document.meta["title"] = source.meta["title"]

@@ -76,7 +76,8 @@ def known_vectors(index_dir, embedder_name: str) -> dict[str, np.ndarray]:
 def build_version(settings, source, *, allow_paragraphs: bool = False, reuse: bool = True, progress=None) -> str:
     """Parse, embed (reusing what it can) and write an inactive version; returns its name."""
     say = progress or (lambda msg: None)
-    src, document = store.parse_source(source, allow_paragraphs=allow_paragraphs)
+    src, document = store.parse_source(source, allow_paragraphs=allow_paragraphs,
+                                       max_bytes=settings.max_upload_mb * 1024 * 1024)
     say(f"parsed {len(document.clauses)} clauses")
     inner = load_embeddings(settings.embedder, settings.embedding_model, settings.embedding_threads)
     known = known_vectors(settings.index_dir, inner.name) if reuse else {}

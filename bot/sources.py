@@ -35,20 +35,21 @@ class Source:
     meta: dict
 
 
-def read_source(path) -> Source:
+def read_source(path, max_bytes: int | None = None) -> Source:
     p = Path(path)
     try:
         size = p.stat().st_size
-        _check_size(size)  # before reading, so a huge file never lands in memory
+        _check_size(size, max_bytes)  # before reading, so a huge file never lands in memory
         data = p.read_bytes()
     except OSError as exc:
         raise SourceError(f"无法读取文件 / cannot read file {p.name}: {exc.strerror or type(exc).__name__}") from exc
-    return read_bytes(data, p.name)
+    return read_bytes(data, p.name, max_bytes)
 
 
-def read_bytes(data: bytes, filename: str = "upload") -> Source:
+def read_bytes(data: bytes, filename: str = "upload", max_bytes: int | None = None) -> Source:
+    """``max_bytes``: the caller's limit (the admin's upload setting); MAX_BYTES when None."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
-    _check_size(len(data))
+    _check_size(len(data), max_bytes)
     if not data:
         raise SourceError("文件为空 / file is empty")
     meta = {
@@ -95,9 +96,10 @@ def read_bytes(data: bytes, filename: str = "upload") -> Source:
     return Source(text=text, meta=meta)
 
 
-def _check_size(n: int) -> None:
-    if n > MAX_BYTES:
-        raise SourceError(f"文件过大（{_human(n)}，上限 {_human(MAX_BYTES)}）/ file too large ({_human(n)}, limit {_human(MAX_BYTES)})")
+def _check_size(n: int, max_bytes: int | None = None) -> None:
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    if n > limit:
+        raise SourceError(f"文件过大（{_human(n)}，上限 {_human(limit)}）/ file too large ({_human(n)}, limit {_human(limit)})")
 
 
 def _human(n: int) -> str:

@@ -454,3 +454,15 @@ def test_source_error_is_value_error_and_flattens_newlines():
     err = SourceError("第一行\n  second line")
     assert isinstance(err, ValueError)
     assert str(err) == "第一行 second line"
+
+
+def test_the_caller_sets_the_size_limit(tmp_path):
+    from bot.sources import MAX_BYTES
+
+    data = "1.条款。内容。\n".encode() * 100
+    with pytest.raises(SourceError) as info:
+        read_bytes(data, "small.txt", max_bytes=len(data) - 1)
+    assert "\n" not in str(info.value)
+    p = tmp_path / "ok.txt"
+    p.write_bytes(data)
+    assert read_source(p, max_bytes=len(data)).meta["bytes"] == len(data) < MAX_BYTES

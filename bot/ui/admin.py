@@ -134,10 +134,7 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
             return "", [], None, hidden
         path = Path(file if isinstance(file, str) else file.name)
         try:
-            if path.stat().st_size > limit:
-                raise SourceError(f"文件过大，上限 {settings.max_upload_mb} MB / file larger than "
-                                  f"{settings.max_upload_mb} MB")
-            source, document = store.parse_source(path, allow_paragraphs=allow_paragraphs)
+            source, document = store.parse_source(path, allow_paragraphs=allow_paragraphs, max_bytes=limit)
         except (SourceError, ParseError) as exc:
             return f"<p class='error'>无法使用该文件：{render.esc(exc)}</p>", [], None, hidden
         except Exception:  # a parser bug must not leak a traceback into the page
