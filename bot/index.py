@@ -195,14 +195,73 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
 
 
 def build(index_dir, source_path, embedder: VectorEmbeddings, *, allow_paragraphs: bool = False,
-          activate_it: bool = True, hnsw_threshold: int = 200_000, progress=None) -> str:
-    """Parse, embed, write and (by default) activate. Any failure leaves ACTIVE as it was."""
-    source, document = parse_source(source_path, allow_paragraphs=allow_paragraphs)
+          activate_it: bool = True, hnsw_threshold: int = 200_000, progress=None, reuse: bool = True,
+          max_bytes: int | None = None) -> str:
+    """Parse, embed, write and (by default) activate. Any failure leaves ACTIVE as it was.
+
+    With ``reuse``, texts that are byte-identical in the active version (same embedder)
+    keep their vectors: an amended policy usually changes a few clauses, and embedding
+    the whole document again costs a minute of both cores."""
+    say = progress or (lambda msg: None)
+    source, document = parse_source(source_path, allow_paragraphs=allow_paragraphs, max_bytes=max_bytes)
+    say(f"parsed {len(document.clauses)} clauses")
+    if reuse:
+        embedder = ReusingEmbeddings(embedder, known_vectors(index_dir, embedder.name))
     name = write_version(Path(index_dir), document, source.meta, embedder, hnsw_threshold=hnsw_threshold,
-                         progress=progress)
+                         progress=say)
+    if reuse:
+        say(f"reused {embedder.reused} vectors, embedded {embedder.embedded} new texts")
     if activate_it:
         activate(index_dir, name)
     return name
+
+
+class ReusingEmbeddings(VectorEmbeddings):
+    """Wraps an embedder; document texts it has a vector for are not embedded again."""
+
+    def __init__(self, inner: VectorEmbeddings, known: dict[str, np.ndarray]):
+        super().__init__()
+        self.inner, self.known = inner, known
+        # Look like the model it wraps: the manifest records its name, retrieval may read its calibration.
+        for attr in ("name", "dim", "cosine_centre"):
+            if hasattr(inner, attr):
+                setattr(self, attr, getattr(inner, attr))
+        self.reused = self.embedded = 0
+
+    def documents(self, texts: list[str], batch: int = 32) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.inner.documents(missing, batch)))
+        self.embedded += len(missing)
+        self.reused += len(texts) - len(missing)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.vstack([self.known[t] for t in texts]).astype(np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return self.inner.query(text)
+
+
+def known_vectors(index_dir, embedder_name: str) -> dict[str, np.ndarray]:
+    """text -> vector for every clause, sentence and chunk of the active version, if it
+    was built with the same embedder (vectors of another model are useless)."""
+    try:
+        version = load(index_dir)
+    except IndexError_:
+        return {}
+    if version.manifest.get("embedder") != embedder_name:
+        return {}
+    units, fixed = version.fixed_chunks()
+    known: dict[str, np.ndarray] = {}
+    for texts, vectors in (([clause_passage(c) for c in version.clauses], version.clause_vectors),
+                           ([u.text for u in version.sentences], version.sentence_vectors),
+                           ([u.text for u in units], fixed)):
+        if len(texts) != vectors.ntotal:
+            continue  # not the layout this code expects; embed afresh rather than misalign
+        matrix = vectors.reconstruct_n(0, vectors.ntotal)
+        known.update(zip(texts, matrix))
+    return known
+
 
 
 # ---------------------------------------------------------------- versions

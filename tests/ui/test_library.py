@@ -11,7 +11,7 @@ from bot.answer import Answer
 from bot.clauses import Clause
 from bot.embeddings import HashEmbeddings
 from bot.log import QuestionLog, redact
-from bot.publish import ReusingEmbeddings
+from bot.index import ReusingEmbeddings
 from bot.ui import render
 from bot.ui.auth import Sessions
 
