@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import json
 import os
 import shutil
@@ -62,6 +63,11 @@ class Version:
     @property
     def clauses(self) -> list[Clause]:
         return self.document.clauses
+
+    @functools.cached_property
+    def by_label(self) -> dict[str, Clause]:
+        """Clauses by label, built once per loaded version (citations name clauses by label)."""
+        return {c.label: c for c in self.clauses}
 
     def fixed_chunks(self) -> tuple[list[Unit], faiss.Index]:
         if self._fixed is None:

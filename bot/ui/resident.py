@@ -38,8 +38,7 @@ def build(bot, log, settings):
             else:
                 answer, ms, engine = item
         row = log.record(text, answer, ms, engine.name)
-        clauses = {c.label: c for c in engine.version.clauses}
-        display = asked + [{"role": "assistant", "content": render.answer(answer, clauses, hotline)}]
+        display = asked + [{"role": "assistant", "content": render.answer(answer, engine.version.by_label, hotline)}]
         conv = {"display": display,
                 "history": conv["history"] + [{"role": "user", "content": text},
                                               {"role": "assistant", "content": answer.text}],
