@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .retrieve import Evidence, Hit, HybridSearch, lookup_number
+from .outside import OutsideTopics
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
 
 MAX_QUESTION = 1000
@@ -32,7 +33,9 @@ _OFF_TASK = re.compile("|".join([
     r"(重复|复述|输出|打印).{0,8}(以上|上面|之前|前面).{0,6}(内容|指令|文字|提示)",
     r"(you are now|act as|pretend (to be|you)|role-?play|扮演|假装|你现在是|从现在起你)",
     r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明)",
-    r"(write|compose|tell) (me )?(a |an |some )?(poem|song|story|joke|essay|code|program|script)",
+    r"(write|compose|tell) (me )?(a |an |some )?(\w+ ){0,3}(poem|song|story|joke|essay|code|program|script)",
+    r"forget (about )?(the |this |your |all )?(policy|document|instructions|rules)",
+    r"你.{0,8}(不用|不必|不再|无需|不要再).{0,6}(受|遵守|按照|局限|拘泥).{0,8}(文件|规则|限制|指令|规定)",
     r"(翻译|translate)(一下|成|into)",
     r"(别|不要|不用)(聊|谈|说|讲)(政策|这个)",
 ]), re.IGNORECASE)
@@ -40,10 +43,11 @@ _OFF_TASK = re.compile("|".join([
 # A question after an amount, a period or a rate, and what a passage must state to
 # answer it. If the best-matching sentences state none, the document does not
 # answer the question, however close the topic ("失业金一个月能领多少钱" when the
-# document only says where to apply).
+# document only says where to apply). The word "比例" states no rate ("同等报销比例"
+# answers nothing about a percentage), so only a number, 成, 减半 or 倍 counts.
 _QUANTITY_KINDS = [
-    (re.compile(r"税率|比例|百分之|几成|费率|利率|percentage|\brate\b", re.I), re.compile(r"%|％|[一二三四五六七八九]成|比例|减半|倍")),
-    (re.compile(r"多久|几天|几个?月|几年|几周|多长时间|期限|how long", re.I), re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)")),
+    (re.compile(r"税率|比例|百分之|几成|费率|利率|percentage|\brate\b", re.I), re.compile(r"%|％|[一二三四五六七八九]成|减半|倍")),
+    (re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I), re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)")),
     (re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I), re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元")),
     (re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
      re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部")),
@@ -83,7 +87,8 @@ class Answer:
     refused: bool
     citations: list[dict] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)
-    reason: str | None = None  # why refused: empty | too_long | off_task | lookup_missing | not_covered | not_stated
+    # why refused: empty | too_long | off_task | lookup_missing | not_covered | not_stated | outside_topic
+    reason: str | None = None
     language: str = "zh"       # zh | zh-Hant | en
     confidence: float = 0.0
     quotes: list[dict] = field(default_factory=list)  # per citation: the quoted sentences
@@ -153,8 +158,11 @@ def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85)
 
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
-                 second_ratio: float = 0.95, max_sentences: int = 3):
+                 second_ratio: float = 0.95, max_sentences: int = 3, outside: OutsideTopics | None = None,
+                 outside_margin: float = 0.005):
         self.search = search
+        self.outside = outside
+        self.outside_margin = outside_margin
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
         self.refuse_below = refuse_below
@@ -185,6 +193,9 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
+        topic = None if bare_lookup or ev.lookup else self._outside_topic(query, ev)
+        if topic:
+            return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         quantity = None if bare_lookup else quantity_kind(question)
         chosen = self._choose(hits, ev, question, mode, chunking)
@@ -195,6 +206,13 @@ class ExtractiveAnswerer:
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
                      for h in chosen]
         return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)
+
+    def _outside_topic(self, query: str, ev: Evidence) -> str | None:
+        """The outside topic the question is nearer to than to anything in the document."""
+        if not self.outside or not len(self.outside):
+            return None
+        similarity, topic = self.outside.nearest(self.search.embedder.query(fold(query)))
+        return topic if similarity - ev.dense > self.outside_margin else None
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)

@@ -53,12 +53,7 @@ class VectorEmbeddings(Embeddings):
         raise NotImplementedError
 
     def documents(self, texts: list[str], batch: int = 32) -> np.ndarray:
-        parts = []
-        for i in range(0, len(texts), batch):
-            with self._lock:
-                parts.append(self._encode(texts[i:i + batch], False))
-        out = np.vstack(parts) if parts else np.zeros((0, self.dim), np.float32)
-        return _normalise(out)
+        return self._batched(texts, False, batch)
 
     def query(self, text: str) -> np.ndarray:
         hit = self._cache.get(text)
@@ -67,6 +62,18 @@ class VectorEmbeddings(Embeddings):
                 hit = _normalise(self._encode([text], True))[0]
             self._cache.put(text, hit)
         return hit
+
+    def queries(self, texts: list[str], batch: int = 32) -> np.ndarray:
+        """Many texts embedded as questions, in batches (not cached)."""
+        return self._batched(texts, True, batch)
+
+    def _batched(self, texts: list[str], is_query: bool, batch: int) -> np.ndarray:
+        parts = []
+        for i in range(0, len(texts), batch):
+            with self._lock:
+                parts.append(self._encode(texts[i:i + batch], is_query))
+        out = np.vstack(parts) if parts else np.zeros((0, self.dim), np.float32)
+        return _normalise(out)
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (for measurements that must pay for every embedding)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import index as index_store
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
+from .outside import OutsideTopics, read_topics
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
 
@@ -103,8 +104,11 @@ class PolicyBot:
                 f"rebuild it with `python -m bot index build`")
         search = HybridSearch(version, self.embedder)
         s = self.settings
+        outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
+                                      version.sentence_vectors, s.outside_cover)
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
-                                      refuse_below=s.refuse_below)
+                                      refuse_below=s.refuse_below, outside=outside,
+                                      outside_margin=s.outside_margin)
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

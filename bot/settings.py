@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     # Calibrated on the dev set by `python -m bot eval --calibrate`.
     refuse_below: float = 0.45
     hotline: str = "12345"
+    # A question nearer (by this much cosine) to one of the outside topics than to any
+    # sentence of the document is refused too (bot/outside.py). The file lives in
+    # prompts_dir; empty or missing turns the check off. Topics that some sentence of
+    # the document scores outside_cover or more against are set aside as covered.
+    outside_topics_file: str = "outside_topics.txt"
+    outside_margin: float = 0.005
+    outside_cover: float = 0.9
 
     # generative answers (issue 4): extractive | llm
     answerer: str = "extractive"

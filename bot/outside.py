@@ -1,0 +1,75 @@
+"""Topics residents ask the hotline about that the loaded document does not cover.
+
+A small embedding model scores every question against *some* sentence of a
+policy document fairly high: "济南现在买房还限购吗" lands near a clause on relief
+for families in hardship, because both are about housing money. Cosine alone
+cannot tell "close topic" from "answered". What helps is a contrast: if the
+question sits nearer to a known outside topic ("商品房限购和购房资格") than to
+anything the document says, the document most likely does not answer it.
+
+The topics are a plain list (``prompts/outside_topics.txt``) an admin can edit.
+A topic that the loaded document itself speaks to is set aside automatically,
+so one list serves any document; ``python -m bot topics`` shows which.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .embeddings import VectorEmbeddings
+from .text import fold
+
+
+def read_topics(path: Path) -> list[str]:
+    """One topic per line; blank lines and ``#`` comments are skipped. No file, no topics."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return list(dict.fromkeys(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")))
+
+
+@dataclass
+class Topic:
+    text: str
+    nearest: float       # best cosine between the topic and any sentence of the document
+    nearest_unit: int    # which sentence unit that is
+    covered: bool        # the document speaks to it, so it never counts against a question
+
+
+class OutsideTopics:
+    def __init__(self, topics: list[Topic], vectors: np.ndarray):
+        self.topics = topics
+        active = [i for i, t in enumerate(topics) if not t.covered]
+        self._texts = [topics[i].text for i in active]
+        self._vectors = vectors[active]
+
+    @classmethod
+    def build(cls, texts: list[str], embedder: VectorEmbeddings, sentences: faiss.Index,
+              cover: float) -> OutsideTopics:
+        """Embed the topics as questions (they stand for questions) and set aside those
+        the document covers: some sentence scores ``cover`` or more against the topic."""
+        if not texts:
+            return cls([], np.zeros((0, embedder.dim), np.float32))
+        vectors = embedder.queries([fold(t) for t in texts])
+        if sentences.ntotal:
+            sims, ids = sentences.search(vectors, 1)
+            best, where = sims[:, 0], ids[:, 0]
+        else:
+            best, where = np.zeros(len(texts)), np.full(len(texts), -1)
+        topics = [Topic(t, float(b), int(w), bool(b >= cover)) for t, b, w in zip(texts, best, where)]
+        return cls(topics, vectors)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def nearest(self, qvec: np.ndarray) -> tuple[float, str | None]:
+        """The outside topic closest to a question vector, and its cosine."""
+        if not len(self._texts):
+            return 0.0, None
+        sims = self._vectors @ qvec
+        i = int(np.argmax(sims))
+        return float(sims[i]), self._texts[i]
