@@ -1,0 +1,95 @@
+"""Outside topics: questions nearer to a known outside topic than to the document are
+refused, and a topic the document itself covers never counts against a question.
+Real e5 embeddings, real FAISS, the real seed and a hand-written housing policy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.index import build, load
+from bot.outside import OutsideTopics, read_topics
+from bot.pipeline import PolicyBot
+from bot.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPICS = ROOT / "prompts" / "outside_topics.txt"
+
+HOUSING = """济南市关于促进房地产市场平稳健康发展的若干措施
+1.调整商品房限购政策。在本市购买商品房的，购房资格审核时不再要求提供社保缴纳证明，二套房限购范围缩小至历下区、市中区。
+2.提高住房公积金贷款额度。住房公积金贷款最高额度由60万元提高到80万元。
+3.加快老旧小区改造。2020年改造老旧小区200个，同步完善养老托育设施。
+"""
+
+
+def test_read_topics_skips_comments_blanks_and_repeats(tmp_path):
+    f = tmp_path / "topics.txt"
+    f.write_text("# 说明\n\n商品房限购\n  天气预报  \n商品房限购\n# 另一段\n", encoding="utf-8")
+    assert read_topics(f) == ["商品房限购", "天气预报"]
+    assert read_topics(tmp_path / "missing.txt") == []
+
+
+def test_shipped_topics_against_the_seed(seed_index, embedder):
+    """The shipped list is generic; against the seed only the topic the seed really
+    names (新能源汽车 subsidies, clause 34) is set aside, the rest stay in force."""
+    version = load(seed_index)
+    topics = read_topics(TOPICS)
+    outside = OutsideTopics.build(topics, embedder, version.sentence_vectors, cover=0.9)
+    covered = [t for t in outside.topics if t.covered]
+    assert [t.text for t in covered] == ["新能源汽车购车补贴"]
+    assert "新能源汽车" in version.sentences[covered[0].nearest_unit].text
+    assert len(outside) == len(topics) - 1 > 50
+
+
+def test_a_topic_taken_from_the_document_is_set_aside(seed_index, embedder):
+    version = load(seed_index)
+    own = next(u.text for u in version.sentences if "社会保险" in u.text)
+    outside = OutsideTopics.build(["天气预报", own], embedder, version.sentence_vectors, cover=0.9)
+    covered = {t.text: t.covered for t in outside.topics}
+    assert covered == {"天气预报": False, own: True}
+    assert len(outside) == 1
+    assert outside.nearest(embedder.query("明天下雨吗"))[1] == "天气预报"
+
+
+@pytest.mark.parametrize("question, topic_word", [
+    ("在济南买第二套房有没有限购？", "限购"),
+    ("住房公积金贷款最多能贷多少？", "公积金"),
+    ("疫情期间路边停车收费吗？", "停车"),
+])
+def test_seed_refuses_questions_on_outside_topics(policy_bot, question, topic_word):
+    a, _ = policy_bot.ask(question)
+    assert a.refused and a.citations == []
+    assert a.reason in ("outside_topic", "not_covered", "not_stated")
+    if a.reason == "outside_topic":
+        assert topic_word in a.text and "12345" in a.text
+
+
+def test_seed_still_answers_questions_near_outside_topics(policy_bot):
+    """Close to 失业金/社保 topics on the list, but answered by the document."""
+    for question, clause in [("小微企业社保能免几个月？", 16), ("新招一个员工能拿多少补贴？", 24)]:
+        a, _ = policy_bot.ask(question)
+        assert not a.refused, a.text
+        assert a.citations[0]["number"] == clause
+
+
+def test_a_housing_policy_answers_what_the_seed_refuses(tmp_path, embedder):
+    """Same topic list, another document: the topics it covers are set aside, so its
+    own questions are answered and cited."""
+    src = tmp_path / "housing.txt"
+    src.write_text(HOUSING, encoding="utf-8")
+    build(tmp_path / "index", src, embedder)
+    bot = PolicyBot(get_settings(index_dir=tmp_path / "index"), embedder=embedder)
+    engine = bot.current()
+    covered = [t.text for t in engine.answerer.outside.topics if t.covered]
+    assert any("限购" in t for t in covered) and any("公积金" in t for t in covered)
+    for question, clause in [("在济南买第二套房有没有限购？", 1), ("住房公积金贷款最多能贷多少？", 2)]:
+        a, _ = bot.ask(question)
+        assert not a.refused, a.text
+        assert a.citations[0]["number"] == clause
+
+
+def test_no_topic_file_turns_the_check_off(seed_index, embedder, tmp_path):
+    bot = PolicyBot(get_settings(index_dir=seed_index, outside_topics_file="none.txt"), embedder=embedder)
+    assert len(bot.current().answerer.outside) == 0
+    a, _ = bot.ask("小微企业社保能免几个月？")
+    assert not a.refused
