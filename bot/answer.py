@@ -35,6 +35,9 @@ _OFF_TASK = re.compile("|".join([
     r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明)",
     r"(write|compose|tell) (me )?(a |an |some )?(\w+ ){0,3}(poem|song|story|joke|essay|code|program|script)",
     r"forget (about )?(the |this |your |all )?(policy|document|instructions|rules)",
+    r"开发者模式|developer mode|jailbreak|越狱模式|\bDAN\b",
+    r"系统消息|system message|(管理员|admin)\s*(通知|消息|notice)",
+    r"(每条|所有|每次|接下来的?|以后的?)(回答|回复|答案).{0,16}(注明|加上|写上|推荐|声明|用英文|改为|改成)",
     r"你.{0,8}(不用|不必|不再|无需|不要再).{0,6}(受|遵守|按照|局限|拘泥).{0,8}(文件|规则|限制|指令|规定)",
     r"(翻译|translate)(一下|成|into)",
     r"(别|不要|不用)(聊|谈|说|讲)(政策|这个)",
@@ -128,6 +131,12 @@ def search_query(question: str, history: list[dict] | None) -> str:
 _CONFIDENCE_WEIGHTS = {"bias": -4.7, "dense_z": 1.18, "dense": 1.19, "margin": 0.59, "english": 2.89}
 
 
+# A further part of a question adds its own clause only when the document answers that
+# part confidently on its own: at the bare refusal threshold, half the added clauses were
+# wrong (10 of 19 on the four labelled sets); at 0.75 citation precision rose by
+# 0.03–0.09 per set for one fact lost (README, "Evaluation").
+PART_CONFIDENCE = 0.75
+
 _PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是|以及|同时|and also|also)")
 
 
@@ -158,7 +167,7 @@ def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85)
 
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
-                 second_ratio: float = 0.95, max_sentences: int = 3, outside: OutsideTopics | None = None,
+                 max_sentences: int = 3, outside: OutsideTopics | None = None,
                  outside_margin: float = 0.005):
         self.search = search
         self.outside = outside
@@ -166,7 +175,6 @@ class ExtractiveAnswerer:
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
         self.refuse_below = refuse_below
-        self.second_ratio = second_ratio
         self.max_sentences = max_sentences
 
     # ------------------------------------------------------------ public
@@ -226,8 +234,10 @@ class ExtractiveAnswerer:
 
     def _choose(self, hits: list[Hit], ev: Evidence, question: str, mode: str, chunking: str) -> list[Hit]:
         """The best clause, plus the best clause for each further part of a question
-        that asks several things ("社保能免吗？税能缓交吗？"), plus a runner-up that
-        scores almost as high as the best."""
+        that asks several things ("社保能免吗？税能缓交吗？").
+
+        A runner-up scoring almost as high as the best used to be cited too; on the
+        four labelled sets it was right 0 times in 5, so it is not."""
         chosen = [hits[0]]
         if ev.lookup:
             return chosen
@@ -235,15 +245,11 @@ class ExtractiveAnswerer:
         if len(parts) > 1:
             for part in parts:
                 part_hits, part_ev = self.search.search(part, 3, mode=mode, chunking=chunking)
-                if not part_hits or self._confidence(part_ev, language_of(part) == "en") < self.refuse_below:
+                if not part_hits or self._confidence(part_ev, language_of(part) == "en") < PART_CONFIDENCE:
                     continue
                 top = part_hits[0]
                 if all(top.position != h.position for h in chosen) and len(chosen) < 3:
                     chosen.append(top)
-        if len(chosen) == 1 and len(hits) > 1:
-            second = hits[1]
-            if second.score >= self.second_ratio * hits[0].score and second.sentences:
-                chosen.append(second)
         return chosen
 
     @staticmethod

@@ -230,34 +230,24 @@ def test_lookup_of_a_missing_clause(ask, engine):
     assert str(sum(1 for c in engine.version.clauses if c.number is not None)) in a.text
 
 
-# Out of scope, and refused today. (Not refused today, wrongly: see the xfail below.)
+# Out of scope. The last three passed the confidence threshold and the quantity check
+# until the outside-topic contrast (bot/outside.py): 退休金 questions were answered
+# from 第24条's hiring subsidy, 驾照 from 第47条.
 @pytest.mark.parametrize("question", [
     "公积金贷款额度最高多少？",
     "小区停车费一个月多少钱？",
     "离婚需要什么材料？",
     "怎么办理护照？",
-])
-def test_out_of_scope_is_refused(ask, question):
-    a = ask(question)
-    assert a.refused, a.text
-    assert a.reason in ("not_covered", "not_stated", "outside_topic")
-    assert a.citations == []
-    assert HOTLINE in a.text
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (bot/answer.py refusal): out-of-scope questions pass the confidence threshold and the "
-    "quantity check and are answered from an unrelated clause, e.g. 济南的退休金标准 → 第24条's 1000元 "
-    "hiring subsidy; 退休金每月能领多少 → 第16/28条 (any digit, even '2020年', satisfies the '多少' check); "
-    "驾照到期了怎么换证 → 第47条"))
-@pytest.mark.parametrize("question", [
     "济南的退休金标准是多少钱一个月？",
     "退休金每月能领多少？",
     "驾照到期了怎么换证？",
 ])
-def test_out_of_scope_answered_today(ask, question):
+def test_out_of_scope_is_refused(ask, question):
     a = ask(question)
     assert a.refused, f"answered from {cited(a)}"
+    assert a.reason in ("not_covered", "not_stated", "outside_topic")
+    assert a.citations == []
+    assert HOTLINE in a.text
 
 
 @pytest.mark.parametrize("question", ["", ("社保" * 15000), "第99条"])
