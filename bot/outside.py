@@ -13,6 +13,10 @@ so one list serves any document; ``python -m bot topics`` shows which.
 """
 from __future__ import annotations
 
+import json
+import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,8 @@ import numpy as np
 
 from .embeddings import VectorEmbeddings
 from .text import fold
+
+log = logging.getLogger("bot.outside")
 
 
 def read_topics(path: Path) -> list[str]:
@@ -49,12 +55,16 @@ class OutsideTopics:
 
     @classmethod
     def build(cls, texts: list[str], embedder: VectorEmbeddings, sentences: faiss.Index,
-              cover: float) -> OutsideTopics:
+              cover: float, cache: Path | None = None) -> OutsideTopics:
         """Embed the topics as questions (they stand for questions) and set aside those
-        the document covers: some sentence scores ``cover`` or more against the topic."""
+        the document covers: some sentence scores ``cover`` or more against the topic.
+
+        ``cache`` is a JSON file of topic vectors kept beside the index versions: each
+        (re)load of a version would otherwise embed the whole list again, about a
+        second of every cold start and every publish."""
         if not texts:
             return cls([], np.zeros((0, embedder.dim), np.float32))
-        vectors = embedder.queries([fold(t) for t in texts])
+        vectors = _cached_queries([fold(t) for t in texts], embedder, cache)
         if sentences.ntotal:
             sims, ids = sentences.search(vectors, 1)
             best, where = sims[:, 0], ids[:, 0]
@@ -73,3 +83,32 @@ class OutsideTopics:
         sims = self._vectors @ qvec
         i = int(np.argmax(sims))
         return float(sims[i]), self._texts[i]
+
+
+def _cached_queries(texts: list[str], embedder: VectorEmbeddings, cache: Path | None) -> np.ndarray:
+    known: dict[str, list[float]] = {}
+    if cache is not None:
+        try:
+            data = json.loads(Path(cache).read_text(encoding="utf-8"))
+            if data.get("embedder") == embedder.name:
+                known = data.get("vectors", {})
+        except (OSError, ValueError, AttributeError):
+            pass  # no cache yet, or an unreadable one: embed afresh
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embedder.queries(missing).tolist()))
+        if cache is not None:
+            _write_cache(Path(cache), {"embedder": embedder.name,
+                                       "vectors": {t: known[t] for t in dict.fromkeys(texts)}})
+    return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+
+def _write_cache(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".outside-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError as e:  # a read-only index directory costs a second per load, nothing more
+        log.warning("outside topics: cannot write %s: %s", path, e)

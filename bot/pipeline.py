@@ -105,7 +105,8 @@ class PolicyBot:
         search = HybridSearch(version, self.embedder)
         s = self.settings
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
-                                      version.sentence_vectors, s.outside_cover)
+                                      version.sentence_vectors, s.outside_cover,
+                                      cache=self.index_dir / "outside-topics.json")
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
                                       outside_margin=s.outside_margin)

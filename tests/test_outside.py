@@ -93,3 +93,33 @@ def test_no_topic_file_turns_the_check_off(seed_index, embedder, tmp_path):
     assert len(bot.current().answerer.outside) == 0
     a, _ = bot.ask("小微企业社保能免几个月？")
     assert not a.refused
+
+
+def test_topic_vectors_are_cached_beside_the_index(seed_index, embedder, tmp_path, monkeypatch):
+    """A reload reads the topic vectors back instead of embedding the list again; a new
+    topic is embedded alone; another embedder's cache is not used."""
+    version = load(seed_index)
+    cache = tmp_path / "outside-topics.json"
+    first = OutsideTopics.build(["天气预报", "驾照换证"], embedder, version.sentence_vectors, 0.9, cache=cache)
+    assert cache.exists()
+
+    embedded = []
+    real = embedder.queries
+    monkeypatch.setattr(embedder, "queries", lambda texts: embedded.extend(texts) or real(texts))
+    again = OutsideTopics.build(["天气预报", "驾照换证", "护照办理"], embedder, version.sentence_vectors, 0.9,
+                                cache=cache)
+    assert embedded == ["护照办理"]
+    assert [t.nearest for t in again.topics[:2]] == pytest.approx([t.nearest for t in first.topics])
+
+    monkeypatch.setattr(embedder, "name", "another-model")
+    embedded.clear()
+    OutsideTopics.build(["天气预报"], embedder, version.sentence_vectors, 0.9, cache=cache)
+    assert embedded == ["天气预报"]
+
+
+def test_an_unreadable_cache_is_rebuilt(seed_index, embedder, tmp_path):
+    version = load(seed_index)
+    cache = tmp_path / "outside-topics.json"
+    cache.write_text("{not json", encoding="utf-8")
+    outside = OutsideTopics.build(["天气预报"], embedder, version.sentence_vectors, 0.9, cache=cache)
+    assert len(outside) == 1 and "天气预报" in cache.read_text(encoding="utf-8")
