@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--questions", type=int, default=200, help="questions timed for ask/search latency")
     bn.add_argument("--json", action="store_true")
 
-    for p in (pr, s, q, e, bn):
+    tp = sub.add_parser("topics", help="the outside topics against the active version: in force or covered")
+    tp.add_argument("--json", action="store_true")
+
+    for p in (pr, s, q, e, bn, tp):
         _common(p)
     return ap
 
@@ -201,6 +204,30 @@ def cmd_search(args, settings) -> int:
     return 0
 
 
+def cmd_topics(args, settings) -> int:
+    """Which outside topics count against questions on the active document, and which it
+    covers itself (set aside), each with its nearest sentence: what an admin reviews after
+    publishing another document."""
+    engine = _bot(settings).current()
+    sentences = engine.version.sentences
+    rows = []
+    for t in sorted(engine.answerer.outside.topics, key=lambda t: -t.nearest):
+        near = sentences[t.nearest_unit] if 0 <= t.nearest_unit < len(sentences) else None
+        rows.append({"topic": t.text, "covered": t.covered, "nearest": round(t.nearest, 3),
+                     "clause": engine.version.clauses[near.clause].label if near else None,
+                     "sentence": near.text if near else None})
+    if args.json:
+        print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows},
+                         ensure_ascii=False))
+        return 0
+    print(f"{engine.name}: {sum(not r['covered'] for r in rows)} topics in force, "
+          f"{sum(r['covered'] for r in rows)} covered by the document (cosine ≥ {settings.outside_cover})")
+    for r in rows:
+        mark = "covered" if r["covered"] else "       "
+        print(f"{mark}  {r['nearest']:.3f}  {r['topic']}  ← {r['clause']} {(r['sentence'] or '')[:40]}")
+    return 0
+
+
 def answer_record(qid, answer, ms: float) -> dict:
     """One output line of `ask --jsonl` (contract.md); extra fields may be added, none removed."""
     return {"id": qid, "answer": answer.text, "refused": answer.refused, "citations": answer.citations,
@@ -288,7 +315,7 @@ def cmd_bench(args, settings) -> int:
 
 
 COMMANDS = {"index": cmd_index, "parse": cmd_parse, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "topics": cmd_topics}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -381,3 +381,14 @@ def test_eval_missing_gold_file(seed_index, tmp_path):
     r = run("eval", tmp_path / "nope.jsonl", "--index-dir", seed_index)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_topics_lists_outside_topics_against_the_active_version(seed_index):
+    data = json.loads(ok("topics", "--json", "--index-dir", seed_index).stdout)
+    assert data["version"] == store.active_name(seed_index)
+    topics = {t["topic"]: t for t in data["topics"]}
+    assert topics["新能源汽车购车补贴"]["covered"] and topics["新能源汽车购车补贴"]["clause"] == "第34条"
+    assert not topics["天气预报"]["covered"]
+    assert all(isinstance(t["nearest"], float) and t["sentence"] for t in data["topics"])
+    text = ok("topics", "--index-dir", seed_index).stdout
+    assert "covered" in text and "天气预报" in text
