@@ -28,7 +28,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from .answer import Answer, ExtractiveAnswerer
-from .retrieve import ClauseRetriever
+from .langchain_retriever import ClauseRetriever
 from .text import CN_DIGITS, clean_spaces, cn_to_int, fold, split_sentences
 
 log = logging.getLogger("bot.llm")

@@ -13,10 +13,6 @@ from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .clauses import Clause
 from .embeddings import VectorEmbeddings
@@ -263,27 +259,3 @@ def _fuse(channels: dict[str, np.ndarray], n: int) -> np.ndarray:
 
 def _clause_terms_text(c: Clause) -> str:
     return f"{c.title}\n{c.text}"
-
-
-class ClauseRetriever(BaseRetriever):
-    """langchain face of :class:`HybridSearch`: one Document per clause, best first."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    search: HybridSearch
-    k: int = 10
-    mode: str = "hybrid"
-    chunking: str = "clause"
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-                                ) -> list[LCDocument]:
-        hits, _ = self.search.search(query, self.k, mode=self.mode, chunking=self.chunking)
-        return [hit_to_document(h) for h in hits]
-
-
-def hit_to_document(h: Hit) -> LCDocument:
-    c = h.clause
-    return LCDocument(page_content=c.text, metadata={
-        "number": c.number, "label": c.label, "title": c.title, "section": c.section, "role": c.role,
-        "score": h.score, "sentences": h.sentences,
-    })

@@ -9,7 +9,8 @@ import pytest
 from langchain_core.documents import Document as LCDocument
 
 from bot.evaluate import CONFIGS, evaluate, load_gold
-from bot.retrieve import CHUNKINGS, MODES, ClauseRetriever, lookup_number
+from bot.langchain_retriever import ClauseRetriever
+from bot.retrieve import CHUNKINGS, MODES, lookup_number
 
 DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
 
