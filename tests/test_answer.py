@@ -148,6 +148,17 @@ def test_follow_up_uses_the_previous_question(ask):
     assert Q16 in a.query
 
 
+def test_a_follow_up_that_names_a_new_subject_follows_it(ask):
+    """"那搞畜禽养殖的呢？" after a greenhouse question: read with the history (it is a
+    follow-up), but its own subject, livestock (第32条), decides the clause, not the
+    greenhouse clause the history points to."""
+    history = [{"role": "user", "content": "新建冬暖式大棚政府有补贴吗？"}, {"role": "assistant", "content": "…"}]
+    a = ask("那搞畜禽养殖的呢？", history)
+    assert not a.refused
+    assert "新建冬暖式大棚" in a.query
+    assert cited(a)[0] == 32
+
+
 def test_a_new_question_after_history_is_not_merged(ask):
     history = [{"role": "user", "content": Q16}, {"role": "assistant", "content": "…"}]
     a = ask("高血压的药现在一次能开几个月的？", history)
