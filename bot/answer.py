@@ -65,8 +65,13 @@ def states(pattern, sentence: str) -> bool:
     return bool(pattern.search(_DATE.sub("", sentence)))
 
 
+# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they ask nothing.
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十")
+
+
 def quantity_kind(question: str):
     """The pattern an answer must contain, when the question asks for a quantity."""
+    question = _VAGUE_NUMBER.sub("", question)
     for asks, states in _QUANTITY_KINDS:
         if asks.search(question):
             return states

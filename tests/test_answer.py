@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import MAX_QUESTION, split_parts
+from bot.answer import MAX_QUESTION, quantity_kind, split_parts
 from bot.text import split_sentences, to_traditional
 
 DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
@@ -342,3 +342,21 @@ def test_quotes_are_substrings_of_the_clause(ask, templates, by_label, question)
 @pytest.mark.parametrize("question", ["社保能免几个月？税能延期交吗？", "事业单位也能享受社保减半吗？"])
 def test_spliced_quotes_are_marked(ask, templates, by_label, question):
     assert_quotes_are_contiguous(ask(question), templates, by_label)
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("社保能免几个月？", True),
+    ("一个人补贴多少钱？", True),
+    ("担保费按多少收？", True),
+    ("我爸每周要做好几次透析，看病有啥安排？", False),   # "several times" describes
+    ("厂里十几个工人，能申请稳岗补贴吗？", False),
+    ("几十万的设备，政府能补吗？", False),
+    ("新招了好几个人，每人补多少？", True),           # still asks "多少"
+])
+def test_vague_numbers_ask_no_quantity(question, asks):
+    assert (quantity_kind(question) is not None) == asks
+
+
+def test_a_question_that_only_mentions_several_times_is_answered(ask):
+    a = ask("我妈一个月要去医院复查好几次，疫情期间看病有什么安排？")
+    assert not a.refused, a.text
