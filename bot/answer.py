@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .retrieve import Evidence, Hit, HybridSearch, lookup_number
+from .claims import unsupported
 from .outside import OutsideTopics
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
 
@@ -221,6 +222,14 @@ class ExtractiveAnswerer:
             # The closest passage states no amount: the document does not say.
             return self._refusal("not_stated", lang, retrieved, conf, query=query)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity)
+        wrong = unsupported(question, [h.clause.text for h in chosen])
+        if wrong:
+            # The question attributes an amount to the document that the cited clause does not state.
+            labels = "、".join(h.clause.label for h in chosen)
+            labels_en = ", ".join(f"clause {h.clause.number}" if h.clause.number is not None else h.clause.label
+                                  for h in chosen)
+            claims = "、".join(f"“{a.text}”" for a in wrong)
+            text = self._fill(lang, "premise", label=labels, label_en=labels_en, claims=claims) + "\n\n" + text
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
                      for h in chosen]
         return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)

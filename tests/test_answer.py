@@ -360,3 +360,13 @@ def test_vague_numbers_ask_no_quantity(question, asks):
 def test_a_question_that_only_mentions_several_times_is_answered(ask):
     a = ask("我妈一个月要去医院复查好几次，疫情期间看病有什么安排？")
     assert not a.refused, a.text
+
+
+def test_a_wrong_amount_attributed_to_the_document_is_corrected(ask):
+    a = ask("听说小微企业公司那部分社保能免一年，也就是12个月，对吧？")
+    assert not a.refused and cited(a)[0] == 16
+    first_line = a.text.splitlines()[0]
+    assert "第16条" in first_line and "12个月" in first_line
+    assert "5个月" in a.text
+    right = ask("听说小微企业公司那部分社保能免5个月，对吧？")
+    assert cited(right)[0] == 16 and "并没有写" not in right.text

@@ -1,0 +1,69 @@
+"""Amounts a question claims the document states, checked against the cited clause.
+
+"文件里说企业每新招一个人补贴5000元，我们能拿5万吧？" is answered from 第24条, which
+says 1000元. Quoting the clause is the correction, but a resident skimming the quote
+may keep the 5000 in mind; saying outright that the clause does not say 5000元 is
+what a hotline operator would do. Only amounts in a sentence that attributes them to
+the document or to hearsay ("文件里说", "听说", "明明写了", "my boss says") are
+checked; "我月薪5000元" claims nothing about the document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import cn_to_int, fold
+
+# A sentence that attributes something to the document or to hearsay.
+_ATTRIBUTION = re.compile(
+    r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
+    r"\b(says?|said|claims?|confirm|document|policy)\b", re.IGNORECASE)
+
+_NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
+_AMOUNT = re.compile(_NUMBER + r"\s*(亿元|万元|万块|万|块钱|块|元|个月|个多月|年|天|%|％|"
+                     r"(?:yuan|rmb|months?|years?|days?|percent)\b)", re.IGNORECASE)
+_UNITS = {"亿元": ("元", 1e8), "万元": ("元", 1e4), "万块": ("元", 1e4), "万": ("元", 1e4), "块钱": ("元", 1),
+          "块": ("元", 1), "元": ("元", 1), "yuan": ("元", 1), "rmb": ("元", 1),
+          "个月": ("月", 1), "个多月": ("月", 1), "month": ("月", 1), "months": ("月", 1),
+          "年": ("年", 1), "year": ("年", 1), "years": ("年", 1),
+          "天": ("天", 1), "day": ("天", 1), "days": ("天", 1),
+          "%": ("%", 1), "％": ("%", 1), "percent": ("%", 1)}
+
+
+@dataclass(frozen=True)
+class Amount:
+    text: str     # as the question wrote it, for the reply
+    value: float
+    unit: str     # 元 | 月 | 年 | 天 | %
+
+
+def amounts(text: str) -> list[Amount]:
+    out = []
+    for m in _AMOUNT.finditer(fold(text)):
+        number, unit = m.group(1), m.group(2).lower()
+        value = float(number) if number[0].isdigit() else cn_to_int(number)
+        if value is None or unit not in _UNITS:
+            continue
+        kind, scale = _UNITS[unit]
+        out.append(Amount(m.group(0).strip(), float(value) * scale, kind))
+    return out
+
+
+def claimed_amounts(question: str) -> list[Amount]:
+    """Amounts in the sentences of the question that attribute them to the document or hearsay."""
+    found = []
+    for sentence in re.split(r"[。！？!?；;]|(?<=[.])\s", question):
+        if _ATTRIBUTION.search(sentence):
+            found += amounts(sentence)
+    return found
+
+
+def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
+    """The claimed amounts that none of the cited clauses states (same value and unit)."""
+    stated = {(a.value, a.unit) for text in clause_texts for a in amounts(text)}
+    seen, out = set(), []
+    for a in claimed_amounts(question):
+        if (a.value, a.unit) not in stated and (a.value, a.unit) not in seen:
+            seen.add((a.value, a.unit))
+            out.append(a)
+    return out

@@ -1,0 +1,35 @@
+"""bot.claims: amounts a question attributes to the document, checked against clause text.
+Pure functions on real sentences of the seed; the end-to-end check is in test_answer."""
+from __future__ import annotations
+
+import pytest
+
+from bot.claims import amounts, claimed_amounts, unsupported
+
+C16 = ("2020年2月起,免征中小微企业基本养老、失业、工伤保险单位缴费部分,免征期限不超过5个月。"
+       "对大型企业等其他参保单位(不含机关事业单位),基本养老、失业、工伤保险单位缴费部分减半征收,减征期限不超过3个月。")
+C24 = "每新吸纳1人按每人1000元标准给予一次性吸纳就业补贴"
+
+
+def test_amounts_read_numbers_and_units():
+    got = [(a.value, a.unit) for a in amounts("免征期限不超过5个月；每人1000元；20亿元资金池；降至0.8%；延长1年；五千块；两个月")]
+    assert got == [(5, "月"), (1000, "元"), (2e9, "元"), (0.8, "%"), (1, "年"), (5000, "元"), (2, "月")]
+    assert [(a.value, a.unit) for a in amounts("10 months and 5000 yuan")] == [(10, "月"), (5000, "元")]
+
+
+@pytest.mark.parametrize("question, claimed", [
+    ("文件里说小微企业社保能免12个月，对吗？", ["12个月"]),
+    ("听说新招一个人补贴五千块，是真的吗？", ["五千块"]),
+    ("My boss says it's 10 months for every company.", ["10 months"]),
+    ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
+    ("公司有300人，社保能免几个月？", []),
+])
+def test_only_amounts_attributed_to_the_document_or_hearsay_are_claims(question, claimed):
+    assert [a.text for a in claimed_amounts(question)] == claimed
+
+
+def test_unsupported_compares_value_and_unit_with_the_cited_clauses():
+    assert [a.text for a in unsupported("文件里说能免12个月", [C16])] == ["12个月"]
+    assert unsupported("文件里说能免5个月，大企业减3个月", [C16]) == []
+    assert [a.text for a in unsupported("听说每人补5000元", [C16, C24])] == ["5000元"]
+    assert unsupported("听说每人补1000元", [C16, C24]) == []
