@@ -8,6 +8,7 @@ Layout::
     index/<version>/faiss.index  one vector per clause
     index/<version>/sentences.faiss + sentences.json   one vector per sentence
     index/<version>/sentences-cross.faiss              the sentences by the cross-lingual model (optional)
+    index/<version>/bm25-clauses/, bm25-sentences/     BM25 over bigrams (bm25s: .npy without pickle + JSON)
     index/<version>/fixed.faiss + fixed.json           fixed-size chunk baseline
 
 A version is written into a temporary directory and renamed into place, so a
@@ -27,11 +28,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import bm25s
 import faiss
 import numpy as np
 
 from .clauses import PARSER_NAME, Clause, Document, parse
 from .embeddings import VectorEmbeddings
+from . import lexical
 from .text import split_sentences
 
 POINTER = "ACTIVE"
@@ -62,6 +65,9 @@ class Version:
     sentence_vectors: faiss.Index
     # The same sentences embedded by the cross-lingual model (manifest "cross_embedder"), if built with one.
     cross_vectors: faiss.Index | None = None
+    # BM25 of the clauses and of the sentences, as built with the version (None: rebuild at load)
+    bm25_clauses: bm25s.BM25 | None = None
+    bm25_sentences: bm25s.BM25 | None = None
     _fixed: tuple[list[Unit], faiss.Index] | None = None
 
     @property
@@ -166,6 +172,8 @@ def write_version(index_dir: Path, document: Document, source_meta: dict, embedd
         sentence_vecs = embedder.documents([u.text for u in sentences])
         say(f"embedding {len(fixed)} fixed-size chunks")
         fixed_vecs = embedder.documents([u.text for u in fixed])
+        lexical.save(lexical.build([lexical.clause_terms_text(c) for c in clauses]), tmp / lexical.CLAUSES_DIR)
+        lexical.save(lexical.build([u.text for u in sentences]), tmp / lexical.SENTENCES_DIR)
         if cross is not None:
             say(f"embedding {len(sentences)} sentences for cross-lingual search")
             cross_vecs = cross.documents([u.text for u in sentences])
@@ -351,6 +359,8 @@ def load(index_dir, version: str | None = None) -> Version:
         sentences=[Unit(**u) for u in _read_json(path / "sentences.json")],
         sentence_vectors=faiss.read_index(str(path / "sentences.faiss")),
         cross_vectors=faiss.read_index(str(path / CROSS_FILE)) if (path / CROSS_FILE).exists() else None,
+        bm25_clauses=lexical.load(path / lexical.CLAUSES_DIR),
+        bm25_sentences=lexical.load(path / lexical.SENTENCES_DIR),
     )
 
 

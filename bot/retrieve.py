@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import bm25s
 import numpy as np
 
+from . import lexical
 from .clauses import Clause
 from .embeddings import VectorEmbeddings
 from .index import Unit, Version
@@ -74,14 +74,12 @@ class Evidence:
 class _Channel:
     """BM25 and dense search over one set of units (clauses, sentences or chunks)."""
 
-    def __init__(self, texts: list[str] | None, owners: list[int], vectors, n_clauses: int):
+    def __init__(self, texts: list[str] | None, owners: list[int], vectors, n_clauses: int, bm25=None):
         self.owners = np.asarray(owners, dtype=np.int64)
         self.n_clauses = n_clauses
         self.vectors = vectors
-        self.bm25 = None
-        if texts is not None:  # None: a dense-only channel
-            self.bm25 = bm25s.BM25()
-            self.bm25.index([terms(t) or [""] for t in texts], show_progress=False)
+        # As saved with the version, else built from the texts; no texts: a dense-only channel.
+        self.bm25 = bm25 if bm25 is not None else (lexical.build(texts) if texts is not None else None)
 
     def bm25_scores(self, query_terms: list[str]) -> np.ndarray:
         if not query_terms:
@@ -130,11 +128,12 @@ class HybridSearch:
         self.embedder = embedder
         clauses = version.clauses
         n = len(clauses)
-        self.clause_channel = _Channel([_clause_terms_text(c) for c in clauses], list(range(n)),
-                                       version.clause_vectors, n)
+        self.clause_channel = _Channel([lexical.clause_terms_text(c) for c in clauses], list(range(n)),
+                                       version.clause_vectors, n, bm25=version.bm25_clauses)
         self.sentence_units = version.sentences
         self.sentence_channel = _Channel([u.text for u in version.sentences],
-                                         [u.clause for u in version.sentences], version.sentence_vectors, n)
+                                         [u.clause for u in version.sentences], version.sentence_vectors, n,
+                                         bm25=version.bm25_sentences)
         self._fixed_channel = None
         # English questions over Chinese text: e5-small's cross-lingual ranking is weak,
         # multilingual USE's strong; its sentence cosines join the hybrid ranking.
@@ -236,7 +235,7 @@ class HybridSearch:
         unique = list(dict.fromkeys(qterms))
         coverage = margin = 0.0
         if hits and unique:
-            top_terms = set(terms(_clause_terms_text(hits[0].clause)))
+            top_terms = set(terms(lexical.clause_terms_text(hits[0].clause)))
             coverage = sum(1 for t in unique if t in top_terms) / len(unique)
         if len(hits) > 1 and len(base) > 1:
             top2 = np.partition(base, len(base) - 2)[-2:]
@@ -257,5 +256,3 @@ def _fuse(channels: dict[str, np.ndarray], n: int) -> np.ndarray:
     return fused
 
 
-def _clause_terms_text(c: Clause) -> str:
-    return f"{c.title}\n{c.text}"

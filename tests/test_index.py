@@ -107,16 +107,19 @@ def test_version_directory_is_json_and_faiss_only(seed_index):
     name = store.active_name(seed_index)
     vdir = seed_index / name
     files = sorted(p.name for p in vdir.iterdir())
-    assert {"manifest.json", "clauses.json", "faiss.index"} <= set(files)
-    for p in vdir.iterdir():
-        assert p.is_file()
-        assert p.suffix in (".json", ".index", ".faiss"), p.name
-        assert p.suffix not in (".pkl", ".pickle")
+    assert {"manifest.json", "clauses.json", "faiss.index", "bm25-clauses", "bm25-sentences"} <= set(files)
+    for p in vdir.rglob("*"):
+        if p.is_dir():
+            assert p.name in ("bm25-clauses", "bm25-sentences"), p.name
+            continue
+        assert p.suffix in (".json", ".index", ".faiss", ".npy"), p.name
         head = p.read_bytes()[:2]
         assert not (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")), f"{p.name} is a pickle"
         if p.suffix == ".json":
             with p.open(encoding="utf-8") as f:
                 json.load(f)
+        if p.suffix == ".npy":  # plain arrays: loading them needs no pickle
+            assert np.load(p, allow_pickle=False).dtype != object
     assert not list(vdir.rglob("*.pkl")) and not list(seed_index.rglob("*.pkl"))
 
     manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
@@ -420,3 +423,26 @@ def test_diff_unknown_version_raises(seed_index):
     active = store.active_name(seed_index)
     with pytest.raises(IndexError_, match="no such index version"):
         store.diff_versions(seed_index, active, "v19990101-000000-deadbeef")
+
+
+def test_saved_bm25_scores_as_a_fresh_build_and_old_versions_rebuild_it(index_copy, embedder):
+    """BM25 is kept with the version (no rebuild at load); a version written before that
+    (no bm25-* directories) still loads and scores the same, rebuilding it."""
+    from bot import lexical
+    from bot.text import terms
+
+    version = store.load(index_copy)
+    assert version.bm25_clauses is not None and version.bm25_sentences is not None
+    fresh = lexical.build([u.text for u in version.sentences])
+    query = terms("小微企业社保能免几个月")
+    assert np.allclose(version.bm25_sentences.get_scores(query), fresh.get_scores(query))
+
+    for d in ("bm25-clauses", "bm25-sentences"):
+        shutil.rmtree(index_copy / version.name / d)
+    old = store.load(index_copy)
+    assert old.bm25_clauses is None and old.bm25_sentences is None
+    from bot.retrieve import HybridSearch
+
+    search = HybridSearch(old, embedder)
+    hits, _ = search.search("小微企业社保能免几个月？", 3)
+    assert hits[0].clause.number == 16

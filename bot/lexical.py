@@ -1,0 +1,39 @@
+"""BM25 over character bigrams, built once per index version and kept with it.
+
+Rebuilding BM25 from the JSON texts at every load cost 9 s at 10k clauses and 222 s at
+100k; a version now carries its two BM25 indexes (clauses, sentences) as bm25s writes
+them: .npy arrays read with ``allow_pickle=False`` and JSON. A version built before
+this loads by rebuilding, as it always did.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import bm25s
+
+from .clauses import Clause
+from .text import terms
+
+CLAUSES_DIR, SENTENCES_DIR = "bm25-clauses", "bm25-sentences"
+
+
+def clause_terms_text(c: Clause) -> str:
+    """What BM25 reads of a whole clause: its title and its text."""
+    return f"{c.title}\n{c.text}"
+
+
+def build(texts: list[str]) -> bm25s.BM25:
+    bm25 = bm25s.BM25()
+    bm25.index([terms(t) or [""] for t in texts], show_progress=False)
+    return bm25
+
+
+def save(bm25: bm25s.BM25, directory: Path) -> None:
+    bm25.save(str(directory), allow_pickle=False, show_progress=False)
+
+
+def load(directory: Path) -> bm25s.BM25 | None:
+    """The saved index, or None when the version has none (built before they were kept)."""
+    if not (Path(directory) / "params.index.json").exists():
+        return None
+    return bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
