@@ -226,8 +226,7 @@ class ExtractiveAnswerer:
         if wrong:
             # The question attributes an amount to the document that the cited clause does not state.
             labels = "、".join(h.clause.label for h in chosen)
-            labels_en = ", ".join(f"clause {h.clause.number}" if h.clause.number is not None else h.clause.label
-                                  for h in chosen)
+            labels_en = ", ".join(_label_en(h.clause) for h in chosen)
             claims = "、".join(f"“{a.text}”" for a in wrong)
             text = self._fill(lang, "premise", label=labels, label_en=labels_en, claims=claims) + "\n\n" + text
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}
@@ -345,8 +344,7 @@ class ExtractiveAnswerer:
         for i, hit in enumerate(chosen):
             c = hit.clause
             sentences = [c.text] if bare_lookup else self._sentences_for(hit, quantity)
-            label_en = f"clause {c.number}" if c.number is not None else c.label
-            head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=label_en, title=c.title,
+            head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=_label_en(c), title=c.title,
                               **values)
             body = self.templates["zh"]["quote"].format(text=_join_quoted(sentences, c))
             parts.append(f"{head}\n{body}")
@@ -374,6 +372,10 @@ def _join_quoted(sentences: list[str], clause) -> str:
         out += s
         last = i
     return out
+
+
+def _label_en(clause) -> str:
+    return f"clause {clause.number}" if clause.number is not None else clause.label
 
 
 def _is_title_sentence(sentence: str, clause) -> bool:

@@ -76,7 +76,7 @@ def real_document(settings, questions: int) -> dict:
         qs = _questions(questions)
         def fresh(fn):
             def run(q):
-                bot.embedder.clear_cache()  # every question pays for its embedding, as a new one would
+                bot.clear_query_caches()  # every question pays for its embedding, as a new one would
                 fn(q)
             return run
 

@@ -57,7 +57,7 @@ def percentile(values: list[float], q: float) -> float:
 def evaluate(bot, gold: list[dict], *, mode: str = "hybrid", chunking: str = "clause", k: int = 10) -> dict:
     """Run every gold question through ``bot.ask`` and score it. Returns metrics and rows."""
     engine = bot.current()
-    bot.embedder.clear_cache()  # each configuration pays for its own query embeddings
+    bot.clear_query_caches()  # each configuration pays for its own query embeddings
     ids_of = {c.label: clause_gold_id(c) for c in engine.version.clauses}
     rows = []
     for g in gold:

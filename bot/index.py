@@ -229,9 +229,10 @@ def build(index_dir, source_path, embedder: VectorEmbeddings, *, allow_paragraph
     source, document = parse_source(source_path, allow_paragraphs=allow_paragraphs, max_bytes=max_bytes)
     say(f"parsed {len(document.clauses)} clauses")
     if reuse:
-        embedder = ReusingEmbeddings(embedder, known_vectors(index_dir, embedder.name))
+        active = _active_vectors_only(index_dir)  # read once for both models
+        embedder = ReusingEmbeddings(embedder, _known(active, embedder.name))
         if cross is not None:
-            cross = ReusingEmbeddings(cross, known_vectors(index_dir, cross.name, cross=True))
+            cross = ReusingEmbeddings(cross, _known(active, cross.name, cross=True))
     name = write_version(Path(index_dir), document, source.meta, embedder, hnsw_threshold=hnsw_threshold,
                          progress=say, cross=cross)
     if reuse:
@@ -273,9 +274,19 @@ def known_vectors(index_dir, embedder_name: str, *, cross: bool = False) -> dict
     """text -> vector for every clause, sentence and chunk of the active version, if it
     was built with the same embedder (vectors of another model are useless); with
     ``cross``, its sentences' vectors from the cross-lingual model."""
+    return _known(_active_vectors_only(index_dir), embedder_name, cross=cross)
+
+
+def _active_vectors_only(index_dir) -> Version | None:
+    """The active version without its BM25 (reuse needs only texts and vectors), or None."""
     try:
-        version = load(index_dir)
+        return load(index_dir, bm25=False)
     except IndexError_:
+        return None
+
+
+def _known(version: Version | None, embedder_name: str, *, cross: bool = False) -> dict[str, np.ndarray]:
+    if version is None:
         return {}
     if cross:
         if version.cross_vectors is None or version.manifest.get("cross_embedder") != embedder_name:
@@ -342,7 +353,7 @@ def previous_name(index_dir) -> str | None:
     return versions[i - 1] if i > 0 else None
 
 
-def load(index_dir, version: str | None = None) -> Version:
+def load(index_dir, version: str | None = None, *, bm25: bool = True) -> Version:
     index_dir = Path(index_dir)
     name = version or active_name(index_dir)
     if not name:
@@ -359,8 +370,8 @@ def load(index_dir, version: str | None = None) -> Version:
         sentences=[Unit(**u) for u in _read_json(path / "sentences.json")],
         sentence_vectors=faiss.read_index(str(path / "sentences.faiss")),
         cross_vectors=faiss.read_index(str(path / CROSS_FILE)) if (path / CROSS_FILE).exists() else None,
-        bm25_clauses=lexical.load(path / lexical.CLAUSES_DIR),
-        bm25_sentences=lexical.load(path / lexical.SENTENCES_DIR),
+        bm25_clauses=lexical.load(path / lexical.CLAUSES_DIR) if bm25 else None,
+        bm25_sentences=lexical.load(path / lexical.SENTENCES_DIR) if bm25 else None,
     )
 
 

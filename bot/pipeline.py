@@ -98,13 +98,16 @@ class PolicyBot:
     def activate(self, version: str) -> None:
         """Make ``version`` active if this process can serve it (same embedder), and load it
         now rather than in the next resident's request."""
-        manifest = index_store.load(self.index_dir, version).manifest
-        if manifest.get("embedder") != self.embedder.name:
-            raise index_store.IndexError_(
-                f"version {version} was built with {manifest.get('embedder')}, but the settings select "
-                f"{self.embedder.name}; activating it would break every question")
-        index_store.activate(self.index_dir, version)
-        self.current()
+        engine = self._load(version)  # refuses a version built with another embedder, before ACTIVE moves
+        with self._lock:
+            index_store.activate(self.index_dir, version)
+            self._engine, self._failed = engine, None
+
+    def clear_query_caches(self) -> None:
+        """Forget every model's cached query vectors (measurements that must pay for each embedding)."""
+        for model in (self._embedder, self._cross):
+            if model is not None:
+                model.clear_cache()
 
     def _load(self, name: str | None) -> Engine:
         version = index_store.load(self.index_dir, name)

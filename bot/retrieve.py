@@ -74,12 +74,11 @@ class Evidence:
 class _Channel:
     """BM25 and dense search over one set of units (clauses, sentences or chunks)."""
 
-    def __init__(self, texts: list[str] | None, owners: list[int], vectors, n_clauses: int, bm25=None):
+    def __init__(self, owners: list[int], vectors, n_clauses: int, bm25=None):
         self.owners = np.asarray(owners, dtype=np.int64)
         self.n_clauses = n_clauses
         self.vectors = vectors
-        # As saved with the version, else built from the texts; no texts: a dense-only channel.
-        self.bm25 = bm25 if bm25 is not None else (lexical.build(texts) if texts is not None else None)
+        self.bm25 = bm25  # None: a dense-only channel
 
     def bm25_scores(self, query_terms: list[str]) -> np.ndarray:
         if not query_terms:
@@ -128,17 +127,21 @@ class HybridSearch:
         self.embedder = embedder
         clauses = version.clauses
         n = len(clauses)
-        self.clause_channel = _Channel([lexical.clause_terms_text(c) for c in clauses], list(range(n)),
-                                       version.clause_vectors, n, bm25=version.bm25_clauses)
+        # BM25 as saved with the version; a version built before it was kept rebuilds it.
+        bm25_clauses, bm25_sentences = version.bm25_clauses, version.bm25_sentences
+        if bm25_clauses is None:
+            bm25_clauses = lexical.build([lexical.clause_terms_text(c) for c in clauses])
+        if bm25_sentences is None:
+            bm25_sentences = lexical.build([u.text for u in version.sentences])
+        self.clause_channel = _Channel(list(range(n)), version.clause_vectors, n, bm25=bm25_clauses)
         self.sentence_units = version.sentences
-        self.sentence_channel = _Channel([u.text for u in version.sentences],
-                                         [u.clause for u in version.sentences], version.sentence_vectors, n,
-                                         bm25=version.bm25_sentences)
+        self.sentence_channel = _Channel([u.clause for u in version.sentences], version.sentence_vectors, n,
+                                         bm25=bm25_sentences)
         self._fixed_channel = None
         # English questions over Chinese text: e5-small's cross-lingual ranking is weak,
         # multilingual USE's strong; its sentence cosines join the hybrid ranking.
         self.cross = cross if cross is not None and version.cross_vectors is not None else None
-        self.cross_channel = (_Channel(None, [u.clause for u in version.sentences], version.cross_vectors, n)
+        self.cross_channel = (_Channel([u.clause for u in version.sentences], version.cross_vectors, n)
                               if self.cross is not None else None)
         self._units_of: dict[int, list[int]] = {}
         for j, u in enumerate(version.sentences):
@@ -152,8 +155,8 @@ class HybridSearch:
     def fixed_channel(self) -> tuple[list[Unit], _Channel]:
         if self._fixed_channel is None:
             units, vectors = self.version.fixed_chunks()
-            self._fixed_channel = (units, _Channel([u.text for u in units], [u.clause for u in units], vectors,
-                                                   len(self.clauses)))
+            self._fixed_channel = (units, _Channel([u.clause for u in units], vectors, len(self.clauses),
+                                                   bm25=lexical.build([u.text for u in units])))
         return self._fixed_channel
 
     def search(self, query: str, k: int = 10, *, mode: str = "hybrid", chunking: str = "clause",
@@ -204,8 +207,10 @@ class HybridSearch:
         looked_up = number in self._by_number
         if looked_up:
             # Naming a clause is the strongest signal there is: it goes first.
-            for scores in {id(fused): fused, id(base): base}.values():
-                scores[self._by_number[number]] = scores.max() + 1.0
+            i = self._by_number[number]
+            base[i] = base.max() + 1.0
+            if fused is not base:
+                fused[i] = fused.max() + 1.0
 
         order = np.argsort(-fused, kind="stable")
         if section:

@@ -141,8 +141,12 @@ def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
             log_.exception("preview failed for %s", path.name)
             return "<p class='error'>无法解析该文件（内部错误，详见服务器日志）。</p>", [], None, hidden
         saved = save_upload(str(path), uploads)
-        active = store.active_name(index_dir)
-        diff = store.diff_documents(store.read_document(index_dir / active), document) if active else None
+        try:  # the document being served, already in memory
+            engine = bot.current()
+        except store.IndexError_:
+            engine = None
+        active = engine.name if engine else None
+        diff = store.diff_documents(engine.version.document, document) if engine else None
         pending = {"path": str(saved), "allow_paragraphs": bool(allow_paragraphs)}
         return (preview_html(source.meta, document, diff, active), clause_rows(document), pending,
                 gr.update(interactive=True))
