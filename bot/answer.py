@@ -48,11 +48,15 @@ _OFF_TASK = re.compile("|".join([
 # answer it. If the best-matching sentences state none, the document does not
 # answer the question, however close the topic ("失业金一个月能领多少钱" when the
 # document only says where to apply). The word "比例" states no rate ("同等报销比例"
-# answers nothing about a percentage), so only a number, 成, 减半 or 倍 counts.
+# answers nothing about a percentage), so only a number, 成, 减半 or 倍 counts; and
+# "报销比例会不会变低" asks whether, not how much, so "比例" asks only with 多少/几.
+# "自己要掏多少钱" is answered by "由财政给予补助" / "全额", which name no figure.
 _QUANTITY_KINDS = [
-    (re.compile(r"税率|比例|百分之|几成|费率|利率|percentage|\brate\b", re.I), re.compile(r"%|％|[一二三四五六七八九]成|减半|倍")),
+    (re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|\brate\b", re.I),
+     re.compile(r"%|％|[一二三四五六七八九]成|减半|倍")),
     (re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I), re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)")),
-    (re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I), re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元")),
+    (re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
+     re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)")),
     (re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
      re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部")),
 ]
@@ -176,6 +180,15 @@ def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85)
     return float(1 / (1 + math.exp(-x)))
 
 
+# What is left of "第二十条讲的是啥内容？" or "Can you summarize clause 47 for me?" once the
+# clause is named: words that ask for the clause as a whole, not for a fact in it.
+_ABOUT_A_CLAUSE = re.compile(
+    r"[\W_]|是什么|讲什么|说什么|内容|原文|全文|什么|的|是|啥|讲|说|了|主要|具体|大概|意思|解释|介绍|概括|总结|"
+    r"一下|看看|给我|我|请|帮|查|念|读|关于|有关|写|呢|吗|呀|啊|"
+    r"\b(what|does|do|say|says|is|are|show|me|can|could|you|please|summari[sz]e|explain|tell|about|in|"
+    r"of|the|for|read|give|text|full|whole|mean|means|it|covers?)\b", re.I)
+
+
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  max_sentences: int = 3, outside: OutsideTopics | None = None,
@@ -273,7 +286,7 @@ class ExtractiveAnswerer:
     def _is_bare_lookup(question: str) -> bool:
         """"第十六条" or "16条讲什么" asks for the clause itself, not a fact in it."""
         rest = re.sub(r"第?\s*[0-9零〇一二三四五六七八九十百两]+\s*条|clause\s*\d+|article\s*\d+", "", fold(question))
-        return len(re.sub(r"[\W_]|是什么|讲什么|说什么|内容|原文|全文|什么|的|what|does|say|is|show|me", "", rest)) <= 2
+        return len(_ABOUT_A_CLAUSE.sub("", rest)) <= 2
 
     def _choose(self, hits: list[Hit], ev: Evidence, question: str, mode: str, chunking: str) -> list[Hit]:
         """The best clause, plus the best clause for each further part of a question

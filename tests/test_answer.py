@@ -280,7 +280,8 @@ def test_bare_lookup_quotes_the_whole_clause(ask, by_label, templates):
     assert quoted_bodies(a, templates, by_label) == [clause.text]
 
 
-@pytest.mark.parametrize("question", ["16条讲什么", "第16条的原文", "clause 16", "第十六條"])
+@pytest.mark.parametrize("question", ["16条讲什么", "第16条的原文", "clause 16", "第十六條", "第十六条讲的是啥？",
+                                      "帮我念一下第16条", "What does clause 16 say?", "Please summarise article 16"])
 def test_other_bare_lookups(ask, by_label, question):
     a = ask(question)
     assert cited(a) == [16]
@@ -355,6 +356,27 @@ def test_spliced_quotes_are_marked(ask, templates, by_label, question):
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert (quantity_kind(question) is not None) == asks
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("外地看病报销比例会降低吗？", False),            # whether, not how much
+    ("报销比例是多少？", True),
+    ("贷款贴息能贴几个百分点？", True),
+])
+def test_a_rate_is_asked_only_for_a_figure(question, asks):
+    assert (quantity_kind(question) is not None) == asks
+
+
+def test_a_cost_the_government_covers_is_an_answer_to_how_much(ask):
+    """Clause 6: patients' own share is paid by the government; that answers "how much do I pay"."""
+    a = ask("得了新冠住院，看病的钱我自己得出多少？")
+    assert not a.refused, a.text
+    assert 6 in cited(a) and "财政给予补助" in a.text
+
+
+def test_a_rate_the_document_does_not_give_is_not_stated(ask):
+    a = ask("疫情防控重点保障企业的贷款贴息，财政给贴几个百分点？")
+    assert a.refused and a.reason == "not_stated"
 
 
 def test_a_question_that_only_mentions_several_times_is_answered(ask):

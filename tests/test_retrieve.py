@@ -58,6 +58,8 @@ def test_exact_lookup_ranks_the_named_clause_first(search, query, number):
 @pytest.mark.parametrize("query, number", [
     ("第十六条", 16), ("16条", 16), ("第16条", 16), ("clause 16", 16), ("article 7", 7),
     ("第一百零五条", 105), ("第二十条", 20), ("小微企业社保能免几个月？", None), ("", None),
+    # "53条" as a nickname of a whole document is no clause lookup
+    ("这个53条意见什么时候开始执行？", None), ("济南出台的20条措施", None), ("53条里第五条讲什么", 5),
 ])
 def test_lookup_number(query, number):
     assert lookup_number(query) == number
