@@ -120,20 +120,34 @@ def language_of(question: str) -> str:
     return "zh-Hant" if has_traditional(question) else "zh"
 
 
-def search_query(question: str, history: list[dict] | None) -> str:
-    """The question, with the previous question prepended when it is a follow-up."""
+def search_texts(question: str, history: list[dict] | None) -> list[str]:
+    """The question, followed by the previous question when it is a follow-up."""
     if not history:
-        return question
+        return [question]
     previous = [t.get("content") for t in history
                 if isinstance(t, dict) and t.get("role") == "user" and isinstance(t.get("content"), str)]
     if not previous:
-        return question
+        return [question]
     q = clean_spaces(question)
     if _FOLLOW_UP.search(q) or _REFERS_BACK.search(q) or len(fold(q)) <= 15:
         # The new words lead; the previous question supplies the subject left out.
         # History comes from the client: it is bounded like a question.
-        return f"{q} {clean_spaces(previous[-1])[:MAX_QUESTION]}"
-    return question
+        return [q, clean_spaces(previous[-1])[:MAX_QUESTION]]
+    return [question]
+
+
+def search_query(question: str, history: list[dict] | None) -> str:
+    """What is searched for: the question, read with the previous one when it is a follow-up."""
+    return " ".join(search_texts(question, history))
+
+
+def query_pieces(texts: list[str]) -> list[str]:
+    """The pieces a search query's vector is composed of: the parts of each text."""
+    return [part for text in texts for part in (_several(split_parts(text)) or [text])]
+
+
+def _several(parts: list[str]) -> list[str]:
+    return parts if len(parts) > 1 else []
 
 
 # Logistic weights over the retrieval evidence, fitted on the labelled questions in
@@ -189,6 +203,10 @@ _ABOUT_A_CLAUSE = re.compile(
     r"of|the|for|read|give|text|full|whole|mean|means|it|covers?)\b", re.I)
 
 
+# Characters a part needs to carry a subject of its own (outside-topic test).
+_OWN_SUBJECT = 8
+
+
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  max_sentences: int = 3, outside: OutsideTopics | None = None,
@@ -213,8 +231,9 @@ class ExtractiveAnswerer:
         if _OFF_TASK.search(fold(question)):
             return self._refusal("off_task", lang)
 
-        query = search_query(question, history)
-        hits, ev = self._search(question, query, k, mode, chunking)
+        texts = search_texts(question, history)
+        query = " ".join(texts)
+        hits, ev = self._search(question, texts, k, mode, chunking)
         retrieved = [h.brief() for h in hits]
         bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
         conf = 1.0 if ev.lookup and bare_lookup else self._confidence(ev, lang == "en")
@@ -225,7 +244,7 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
-        topic = None if bare_lookup or ev.lookup else self._outside_topic(query, ev)
+        topic = None if bare_lookup or ev.lookup else self._outside_topic(query_pieces(texts), ev)
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
@@ -246,7 +265,8 @@ class ExtractiveAnswerer:
                      for h in chosen]
         return Answer(text, False, citations, retrieved, None, lang, round(conf, 4), quotes, query)
 
-    def _search(self, question: str, query: str, k: int, mode: str, chunking: str) -> tuple[list[Hit], Evidence]:
+    def _search(self, question: str, texts: list[str], k: int, mode: str, chunking: str
+                ) -> tuple[list[Hit], Evidence]:
         """Ranked clauses for the question, or for a follow-up read with its history.
 
         A follow-up searched only together with the previous question keeps to the
@@ -254,11 +274,12 @@ class ExtractiveAnswerer:
         after a greenhouse question), so its own words are searched too and count at
         FOLLOW_UP_OWN of the combined query's score. The evidence behind refusals is the
         combined query's."""
-        if query == question:
-            return self.search.search(query, k, mode=mode, chunking=chunking)
+        query = " ".join(texts)
+        if len(texts) == 1:
+            return self.search.search(query, k, mode=mode, chunking=chunking, pieces=query_pieces(texts))
         depth = min(len(self.search.clauses), max(k, 30))
-        combined, ev = self.search.search(query, depth, mode=mode, chunking=chunking)
-        own, _ = self.search.search(question, depth, mode=mode, chunking=chunking)
+        combined, ev = self.search.search(query, depth, mode=mode, chunking=chunking, pieces=query_pieces(texts))
+        own, _ = self.search.search(question, depth, mode=mode, chunking=chunking, pieces=query_pieces([question]))
         by_position = {h.position: h for h in own} | {h.position: h for h in combined}
         score = {p: 0.0 for p in by_position}
         for h in combined:
@@ -271,12 +292,28 @@ class ExtractiveAnswerer:
             h.score = score[h.position]
         return hits, ev
 
-    def _outside_topic(self, query: str, ev: Evidence) -> str | None:
-        """The outside topic the question is nearer to than to anything in the document."""
+    def _outside_topic(self, pieces: list[str], ev: Evidence) -> str | None:
+        """The outside topic the question is nearer to than to anything in the document.
+
+        A question of several parts is outside only if each part is: a vector composed
+        of two subjects sits nearer to a generic topic than to either subject's own
+        sentence, and one part the document answers makes the question answerable. A
+        short part ("要填哪些信息？") leans on its neighbour for its subject and is not
+        judged on its own."""
         if not self.outside or not len(self.outside):
             return None
-        similarity, topic = self.outside.nearest(self.search.embedder.query(fold(query)))
-        return topic if similarity - ev.dense > self.outside_margin else None
+        pieces = [p for p in pieces if len(p) >= _OWN_SUBJECT] or pieces
+        if len(pieces) == 1:
+            similarity, topic = self.outside.nearest(self.search.query_vector("", pieces))
+            return topic if similarity - ev.dense > self.outside_margin else None
+        topics = []
+        for piece in pieces:
+            vector = self.search.query_vector("", [piece])
+            similarity, topic = self.outside.nearest(vector)
+            if similarity - self.search.nearest_sentence(vector) <= self.outside_margin:
+                return None
+            topics.append(topic)
+        return topics[0]
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)

@@ -160,8 +160,19 @@ class HybridSearch:
                                                    bm25=lexical.build([u.text for u in units])))
         return self._fixed_channel
 
+    def query_vector(self, query: str, pieces: list[str] | None = None) -> np.ndarray:
+        """The dense query vector: of the query, or composed of its pieces when given."""
+        return self.embedder.composed([fold(p) for p in (pieces or [query])])
+
+    def nearest_sentence(self, qvec: np.ndarray) -> float:
+        """The best cosine between a query vector and any sentence of the document."""
+        return float(self.sentence_channel.dense_scores(qvec, 1).max(initial=-1.0))
+
     def search(self, query: str, k: int = 10, *, mode: str = "hybrid", chunking: str = "clause",
-               section: str | None = None) -> tuple[list[Hit], Evidence]:
+               section: str | None = None, pieces: list[str] | None = None) -> tuple[list[Hit], Evidence]:
+        """Ranked clauses and the evidence behind them. ``pieces``, when given, are the
+        parts the query is made of; the dense vectors are composed from them
+        (``VectorEmbeddings.composed``), the lexical match reads the whole query."""
         if mode not in MODES:
             raise ValueError(f"retriever must be one of {MODES}")
         if chunking not in CHUNKINGS:
@@ -170,7 +181,7 @@ class HybridSearch:
         qterms = terms(query)
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
-        qvec = self.embedder.query(fold(query))
+        qvec = self.query_vector(query, pieces)
         # Deep enough that the sentence-score statistics behind refusals see a
         # representative sample, not only the best matches.
         depth = min(max(1000, k * 10), 5000)
@@ -199,7 +210,7 @@ class HybridSearch:
         # fusion without the cross-lingual channel, which only reorders.
         base = fused
         if mode == "hybrid" and chunking == "clause" and self.cross_channel is not None:
-            cvec = self.cross.query(fold(query))
+            cvec = self.cross.composed([fold(p) for p in (pieces or [query])])
             channels["cross_sentence"] = _dense_norm(
                 self.cross_channel.roll_up(self.cross_channel.dense_scores(cvec, depth), fill=-1))
             fused = _fuse(channels, n)

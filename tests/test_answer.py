@@ -295,6 +295,23 @@ def test_lookup_inside_a_question_answers_from_that_clause(ask):
     assert "3个月" in a.text
 
 
+def test_a_multi_part_question_is_embedded_part_by_part_not_again_whole(policy_bot, engine):
+    """Latency: the question's vector is composed of its parts' (bot.embeddings.composed)."""
+    question = "餐馆房租能减免吗？员工社保能缓交几个月？"
+    policy_bot.clear_query_caches()
+    a = policy_bot.ask(question)[0]
+    assert not a.refused
+    cached = set(engine.search.embedder._cache.data)
+    assert {"餐馆房租能减免吗", "员工社保能缓交几个月"} <= cached
+    assert question not in cached
+
+
+def test_a_question_with_one_answerable_part_is_not_declined_as_an_outside_topic(ask):
+    a = ask("我在历下开了家小超市，五个店员。今年公司给员工交的养老失业工伤那部分还要交吗？")
+    assert not a.refused, a.text
+    assert cited(a)[0] == 16
+
+
 def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
     a = ask("社保能免几个月？税能延期交吗？")
     assert not a.refused

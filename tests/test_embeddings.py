@@ -69,6 +69,25 @@ def test_e5_query_cache_returns_the_same_vector(embedder):
     np.testing.assert_allclose(np.atleast_2d(fresh)[0] / np.linalg.norm(fresh), first, atol=1e-5)
 
 
+def test_composed_vector_of_one_piece_is_its_query_vector(embedder):
+    text = "税能延期交吗"
+    assert embedder.composed([text]) is embedder.query(text)
+
+
+def test_composed_vector_is_a_length_weighted_mean_of_its_pieces(embedder):
+    pieces = ["小微企业社保公司那部分能免几个月", "税能延期交吗"]
+    v = embedder.composed(pieces)
+    assert_unit_rows(v, 384)
+    a, b = embedder.query(pieces[0]), embedder.query(pieces[1])
+    expected = len(pieces[0]) * a + len(pieces[1]) * b
+    np.testing.assert_allclose(v, expected / np.linalg.norm(expected), atol=1e-5)
+    # It stands near both parts (as the whole question's vector does), nearer the longer one.
+    whole = embedder.query("".join(pieces))
+    assert cos(v, a) > cos(v, b) > 0.8
+    assert cos(v, whole) > 0.9
+    assert embedder.composed(["", " ", pieces[1]]) is b
+
+
 def test_e5_batches_agree_with_single_encodings(embedder):
     texts = [f"第{i}条 支持企业复工复产" for i in range(1, 40)]
     batched = embedder.documents(texts, batch=16)
