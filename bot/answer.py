@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .retrieve import Evidence, Hit, HybridSearch, lookup_number
 from .claims import unsupported
-from .outside import OutsideTopics
+from .outside import OutsideTerms, OutsideTopics
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
 
 MAX_QUESTION = 1000
@@ -101,6 +101,7 @@ class Answer:
     citations: list[dict] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)
     # why refused: empty | too_long | off_task | lookup_missing | not_covered | not_stated | outside_topic
+    # | outside_term
     reason: str | None = None
     language: str = "zh"       # zh | zh-Hant | en
     confidence: float = 0.0
@@ -207,12 +208,19 @@ _ABOUT_A_CLAUSE = re.compile(
 _OWN_SUBJECT = 8
 
 
+def _own_subjects(pieces: list[str]) -> list[str]:
+    """The parts of a question judged on their own: a short part ("要填哪些信息？")
+    leans on its neighbour for its subject."""
+    return [p for p in pieces if len(p) >= _OWN_SUBJECT] or pieces
+
+
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  max_sentences: int = 3, outside: OutsideTopics | None = None,
-                 outside_margin: float = 0.005):
+                 outside_margin: float = 0.005, named: OutsideTerms | None = None):
         self.search = search
         self.outside = outside
+        self.named = named
         self.outside_margin = outside_margin
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
@@ -244,6 +252,11 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
+        if not (bare_lookup or ev.lookup) and self.named:
+            # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
+            term = self.named.outside(question, _own_subjects(query_pieces([question])))
+            if term:
+                return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
         topic = None if bare_lookup or ev.lookup else self._outside_topic(query_pieces(texts), ev)
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
@@ -297,12 +310,10 @@ class ExtractiveAnswerer:
 
         A question of several parts is outside only if each part is: a vector composed
         of two subjects sits nearer to a generic topic than to either subject's own
-        sentence, and one part the document answers makes the question answerable. A
-        short part ("要填哪些信息？") leans on its neighbour for its subject and is not
-        judged on its own."""
+        sentence, and one part the document answers makes the question answerable."""
         if not self.outside or not len(self.outside):
             return None
-        pieces = [p for p in pieces if len(p) >= _OWN_SUBJECT] or pieces
+        pieces = _own_subjects(pieces)
         if len(pieces) == 1:
             similarity, topic = self.outside.nearest(self.search.query_vector("", pieces))
             return topic if similarity - ev.dense > self.outside_margin else None

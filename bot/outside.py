@@ -14,6 +14,7 @@ so one list serves any document; ``python -m bot topics`` shows which.
 from __future__ import annotations
 
 import json
+import re
 import logging
 import os
 import tempfile
@@ -112,3 +113,75 @@ def _write_cache(path: Path, data: dict) -> None:
         os.replace(tmp, path)
     except OSError as e:  # a read-only index directory costs a second per load, nothing more
         log.warning("outside topics: cannot write %s: %s", path, e)
+
+
+# ------------------------------------------------------------------ named terms
+# The embedding contrast above misses a question on a close topic that names a thing
+# the document never mentions: "个人的房贷可以延期还款吗" sits nearest to a sentence on
+# deferring enterprise loans. A word is sharper evidence there: a document that never
+# says 房贷 (nor 住房贷款, 按揭) cannot answer a question about it.
+
+_PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
+_PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
+
+
+def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
+    """Term groups (synonyms on one line) and, after a ``[places]`` line, place names."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [], []
+    groups: list[list[str]] = []
+    places: list[str] = []
+    in_places = False
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line == "[places]":
+            in_places = True
+            continue
+        words = [fold(w) for w in line.split()]
+        if in_places:
+            places.extend(words)
+        else:
+            groups.append(words)
+    return groups, list(dict.fromkeys(places))
+
+
+@dataclass
+class OutsideTerms:
+    """Words a question may name that the document never mentions."""
+
+    absent: dict[str, str]   # each word of a group the document never mentions → the group's first word
+    away: list[str]          # places the document never mentions
+    home: list[str]          # places it does: a question naming one asks about the document's place
+
+    @classmethod
+    def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
+        text = fold(document)
+        absent = {w: g[0] for g in groups if not any(w in text for w in g) for w in g}
+        return cls(absent, [p for p in places if p not in text], [p for p in places if p in text])
+
+    def named(self, piece: str) -> str | None:
+        """The absent thing a piece of a question names, if any."""
+        piece = fold(piece)
+        for word, first in self.absent.items():
+            if word in piece:
+                return first
+        for place in self.away:
+            for m in re.finditer(re.escape(place), piece):
+                if not (_PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()])
+                        or _PLACE_AS_ORIGIN_AFTER.search(piece[m.end():])):
+                    return place
+        return None
+
+    def outside(self, question: str, pieces: list[str]) -> str | None:
+        """The absent thing the question asks about, when every part of it names one
+        (and, for another place, the question does not name the document's own)."""
+        if any(p in fold(question) for p in self.home):
+            pieces_named = [self.named(p) for p in pieces]
+            pieces_named = [n if n not in self.away else None for n in pieces_named]
+        else:
+            pieces_named = [self.named(p) for p in pieces]
+        return pieces_named[0] if pieces_named and all(pieces_named) else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import index as index_store
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
-from .outside import OutsideTopics, read_topics
+from .outside import OutsideTerms, OutsideTopics, read_terms, read_topics
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
 
@@ -126,9 +126,12 @@ class PolicyBot:
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,
                                       cache=self.index_dir / "outside-topics.json")
+        named = OutsideTerms.build(*read_terms(Path(s.prompts_dir) / s.outside_terms_file),
+                                   document="\n".join([*map(str, version.document.meta.values()),
+                                                        *(f"{c.section} {c.title} {c.text}" for c in version.clauses)]))
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
-                                      outside_margin=s.outside_margin)
+                                      outside_margin=s.outside_margin, named=named)
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # prompts_dir; empty or missing turns the check off. Topics that some sentence of
     # the document scores outside_cover or more against are set aside as covered.
     outside_topics_file: str = "outside_topics.txt"
+    # Things (房贷, 电费) and places a question may name; a question about one the
+    # document never mentions is refused (bot/outside.py, OutsideTerms). In prompts_dir.
+    outside_terms_file: str = "outside_terms.txt"
     outside_margin: float = 0.005
     outside_cover: float = 0.9
 

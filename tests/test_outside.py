@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.index import build, load
-from bot.outside import OutsideTopics, read_topics
+from bot.outside import OutsideTerms, OutsideTopics, read_terms, read_topics
 from bot.pipeline import PolicyBot
 from bot.settings import get_settings
 
@@ -123,3 +123,61 @@ def test_an_unreadable_cache_is_rebuilt(seed_index, embedder, tmp_path):
     cache.write_text("{not json", encoding="utf-8")
     outside = OutsideTopics.build(["天气预报"], embedder, version.sentence_vectors, 0.9, cache=cache)
     assert len(outside) == 1 and "天气预报" in cache.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- named terms (OutsideTerms)
+
+TERMS = ROOT / "prompts" / "outside_terms.txt"
+
+
+def test_read_terms_groups_and_places(tmp_path):
+    f = tmp_path / "terms.txt"
+    f.write_text("# 说明\n房贷 按揭\n\n电费 电价\n[places]\n# 地名\n青岛 烟台\n济南\n青岛\n", encoding="utf-8")
+    groups, places = read_terms(f)
+    assert groups == [["房贷", "按揭"], ["电费", "电价"]]
+    assert places == ["青岛", "烟台", "济南"]
+    assert read_terms(tmp_path / "missing.txt") == ([], [])
+
+
+def test_a_group_the_document_mentions_is_set_aside():
+    terms = OutsideTerms.build([["房贷", "按揭"], ["电费", "电价"]], ["青岛", "济南"],
+                               document="济南市：降低农业生产电价。")
+    assert terms.absent == {"房贷": "房贷", "按揭": "房贷"}
+    assert terms.away == ["青岛"] and terms.home == ["济南"]
+    assert terms.named("我的按揭能晚点还吗") == "房贷"
+    assert terms.named("电费能减免吗") is None
+
+
+@pytest.mark.parametrize("question, named", [
+    ("青岛那边的小微企业社保免几个月？", "青岛"),
+    ("我老家青岛的，在这边开店能申请补贴吗", None),    # where the asker is from
+    ("河南人在这里打工，返岗有补贴吗", None),
+    ("从青岛回济南要隔离几天？", None),                 # names the document's own city
+    ("我的房贷还不上了能延期吗？企业贷款能延期吗？", None),  # one part the document may answer
+    ("个人房贷能延期还款吗？会不会影响征信？", "房贷"),      # the short second part leans on the first
+])
+def test_which_questions_name_an_absent_thing(question, named):
+    from bot.answer import _own_subjects, query_pieces
+    terms = OutsideTerms.build(*read_terms(TERMS), document="济南市 山东省 企业贷款 延期还本付息")
+    assert terms.outside(question, _own_subjects(query_pieces([question]))) == named
+
+
+@pytest.mark.parametrize("question, term", [
+    ("疫情期间收入少了，个人住房贷款能申请延期还款吗？", "房贷"),
+    ("发的临时性工作补助要不要交个人所得税？", "所得税"),
+    ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
+])
+def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
+    a, _ = policy_bot.ask(question)
+    assert a.refused and a.reason == "outside_term" and a.citations == []
+    assert f"“{term}”" in a.text and "12345" in a.text
+
+
+@pytest.mark.parametrize("question, clause", [
+    ("我老家菏泽的，在济南开了个小饭馆，社保能免几个月？", 16),
+    ("刚从北京回济南开了个小饭馆，小微企业社保能免几个月？", 16),
+])
+def test_seed_answers_questions_that_only_mention_another_place_in_passing(policy_bot, question, clause):
+    a, _ = policy_bot.ask(question)
+    assert not a.refused, a.text
+    assert a.citations[0]["number"] == clause
