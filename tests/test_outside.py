@@ -181,3 +181,13 @@ def test_seed_answers_questions_that_only_mention_another_place_in_passing(polic
     a, _ = policy_bot.ask(question)
     assert not a.refused, a.text
     assert a.citations[0]["number"] == clause
+
+
+@pytest.mark.parametrize("question", [
+    "我们是一家物业公司，员工社保单位那部分能免吗？",
+    "外地户口的员工在济南上班，企业招他能拿补贴吗？",
+    "我开宠物店的，小微企业社保能免几个月？",
+])
+def test_words_describing_the_asker_are_not_outside_things(policy_bot, question):
+    a, _ = policy_bot.ask(question)
+    assert a.reason != "outside_term", a.text
