@@ -216,15 +216,23 @@ def cmd_topics(args, settings) -> int:
         rows.append({"topic": t.text, "covered": t.covered, "nearest": round(t.nearest, 3),
                      "clause": engine.version.clauses[near.clause].label if near else None,
                      "sentence": near.text if near else None})
+    terms = engine.answerer.named
+    things = {"in_force": sorted(set(terms.absent.values())) if terms else [],
+              "named_by_document": terms.named if terms else [],
+              "places_named_by_document": terms.home if terms else []}
     if args.json:
-        print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows},
-                         ensure_ascii=False))
+        print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows,
+                          "things": things}, ensure_ascii=False))
         return 0
     print(f"{engine.name}: {sum(not r['covered'] for r in rows)} topics in force, "
           f"{sum(r['covered'] for r in rows)} covered by the document (cosine ≥ {settings.outside_cover})")
     for r in rows:
         mark = "covered" if r["covered"] else "       "
         print(f"{mark}  {r['nearest']:.3f}  {r['topic']}  ← {r['clause']} {(r['sentence'] or '')[:40]}")
+    print(f"\nnamed things in force ({settings.outside_terms_file}): {' '.join(things['in_force'])}")
+    print(f"set aside, the document names them: {' '.join(things['named_by_document']) or '—'}")
+    print(f"places the document names (questions naming them are about it): "
+          f"{' '.join(things['places_named_by_document']) or '—'}")
     return 0
 
 

@@ -18,7 +18,7 @@ import re
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -156,14 +156,17 @@ class OutsideTerms:
     absent: dict[str, str]   # each word of a group the document never mentions → the group's first word
     away: list[str]          # places the document never mentions
     home: list[str]          # places it does: a question naming one asks about the document's place
+    named: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
 
     @classmethod
     def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
-        absent = {w: g[0] for g in groups if not any(w in text for w in g) for w in g}
-        return cls(absent, [p for p in places if p not in text], [p for p in places if p in text])
+        mentioned = [g for g in groups if any(w in text for w in g)]
+        absent = {w: g[0] for g in groups if g not in mentioned for w in g}
+        return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
+                   [g[0] for g in mentioned])
 
-    def named(self, piece: str) -> str | None:
+    def thing_in(self, piece: str) -> str | None:
         """The absent thing a piece of a question names, if any."""
         piece = fold(piece)
         for word, first in self.absent.items():
@@ -180,8 +183,8 @@ class OutsideTerms:
         """The absent thing the question asks about, when every part of it names one
         (and, for another place, the question does not name the document's own)."""
         if any(p in fold(question) for p in self.home):
-            pieces_named = [self.named(p) for p in pieces]
+            pieces_named = [self.thing_in(p) for p in pieces]
             pieces_named = [n if n not in self.away else None for n in pieces_named]
         else:
-            pieces_named = [self.named(p) for p in pieces]
+            pieces_named = [self.thing_in(p) for p in pieces]
         return pieces_named[0] if pieces_named and all(pieces_named) else None
