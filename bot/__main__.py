@@ -216,10 +216,9 @@ def cmd_topics(args, settings) -> int:
         rows.append({"topic": t.text, "covered": t.covered, "nearest": round(t.nearest, 3),
                      "clause": engine.version.clauses[near.clause].label if near else None,
                      "sentence": near.text if near else None})
-    terms = engine.answerer.named
-    things = {"in_force": sorted(set(terms.absent.values())) if terms else [],
-              "named_by_document": terms.named if terms else [],
-              "places_named_by_document": terms.home if terms else []}
+    terms = engine.answerer.outside_terms
+    things = {"in_force": sorted(set(terms.absent.values())), "named_by_document": terms.mentioned,
+              "places_named_by_document": terms.home}
     if args.json:
         print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows,
                           "things": things}, ensure_ascii=False))

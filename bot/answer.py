@@ -217,10 +217,10 @@ def _own_subjects(pieces: list[str]) -> list[str]:
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  max_sentences: int = 3, outside: OutsideTopics | None = None,
-                 outside_margin: float = 0.005, named: OutsideTerms | None = None):
+                 outside_margin: float = 0.005, outside_terms: OutsideTerms | None = None):
         self.search = search
         self.outside = outside
-        self.named = named
+        self.outside_terms = outside_terms
         self.outside_margin = outside_margin
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
@@ -252,9 +252,9 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
-        if not (bare_lookup or ev.lookup) and self.named:
+        if not (bare_lookup or ev.lookup) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
-            term = self.named.outside(question, _own_subjects(query_pieces([question])))
+            term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
         topic = None if bare_lookup or ev.lookup else self._outside_topic(query_pieces(texts), ev)
@@ -315,11 +315,11 @@ class ExtractiveAnswerer:
             return None
         pieces = _own_subjects(pieces)
         if len(pieces) == 1:
-            similarity, topic = self.outside.nearest(self.search.query_vector("", pieces))
+            similarity, topic = self.outside.nearest(self.search.query_vector(pieces))
             return topic if similarity - ev.dense > self.outside_margin else None
         topics = []
         for piece in pieces:
-            vector = self.search.query_vector("", [piece])
+            vector = self.search.query_vector([piece])
             similarity, topic = self.outside.nearest(vector)
             if similarity - self.search.nearest_sentence(vector) <= self.outside_margin:
                 return None

@@ -14,9 +14,9 @@ so one list serves any document; ``python -m bot topics`` shows which.
 from __future__ import annotations
 
 import json
-import re
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +30,19 @@ from .text import fold
 log = logging.getLogger("bot.outside")
 
 
-def read_topics(path: Path) -> list[str]:
-    """One topic per line; blank lines and ``#`` comments are skipped. No file, no topics."""
+def _list_lines(path: Path) -> list[str]:
+    """The entries of an admin-edited list: stripped lines without blanks and ``#``
+    comments. No file, no entries."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
-    return list(dict.fromkeys(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")))
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_topics(path: Path) -> list[str]:
+    """One topic per line."""
+    return list(dict.fromkeys(_list_lines(path)))
 
 
 @dataclass
@@ -127,17 +133,10 @@ _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)"
 
 def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
     """Term groups (synonyms on one line) and, after a ``[places]`` line, place names."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return [], []
     groups: list[list[str]] = []
     places: list[str] = []
     in_places = False
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for line in _list_lines(path):
         if line == "[places]":
             in_places = True
             continue
@@ -156,7 +155,7 @@ class OutsideTerms:
     absent: dict[str, str]   # each word of a group the document never mentions → the group's first word
     away: list[str]          # places the document never mentions
     home: list[str]          # places it does: a question naming one asks about the document's place
-    named: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
+    mentioned: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
 
     @classmethod
     def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
@@ -166,13 +165,13 @@ class OutsideTerms:
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
                    [g[0] for g in mentioned])
 
-    def thing_in(self, piece: str) -> str | None:
-        """The absent thing a piece of a question names, if any."""
+    def thing_in(self, piece: str, places: bool = True) -> str | None:
+        """The absent thing (or, with ``places``, place) a piece of a question names, if any."""
         piece = fold(piece)
         for word, first in self.absent.items():
             if word in piece:
                 return first
-        for place in self.away:
+        for place in self.away if places else []:
             for m in re.finditer(re.escape(place), piece):
                 if not (_PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()])
                         or _PLACE_AS_ORIGIN_AFTER.search(piece[m.end():])):
@@ -182,9 +181,6 @@ class OutsideTerms:
     def outside(self, question: str, pieces: list[str]) -> str | None:
         """The absent thing the question asks about, when every part of it names one
         (and, for another place, the question does not name the document's own)."""
-        if any(p in fold(question) for p in self.home):
-            pieces_named = [self.thing_in(p) for p in pieces]
-            pieces_named = [n if n not in self.away else None for n in pieces_named]
-        else:
-            pieces_named = [self.thing_in(p) for p in pieces]
-        return pieces_named[0] if pieces_named and all(pieces_named) else None
+        places = not any(p in fold(question) for p in self.home)
+        named = [self.thing_in(p, places) for p in pieces]
+        return named[0] if named and all(named) else None

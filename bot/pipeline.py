@@ -126,12 +126,12 @@ class PolicyBot:
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,
                                       cache=self.index_dir / "outside-topics.json")
-        named = OutsideTerms.build(*read_terms(Path(s.prompts_dir) / s.outside_terms_file),
+        terms = OutsideTerms.build(*read_terms(Path(s.prompts_dir) / s.outside_terms_file),
                                    document="\n".join([*map(str, version.document.meta.values()),
                                                         *(f"{c.section} {c.title} {c.text}" for c in version.clauses)]))
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
-                                      outside_margin=s.outside_margin, named=named)
+                                      outside_margin=s.outside_margin, outside_terms=terms)
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

@@ -160,9 +160,9 @@ class HybridSearch:
                                                    bm25=lexical.build([u.text for u in units])))
         return self._fixed_channel
 
-    def query_vector(self, query: str, pieces: list[str] | None = None) -> np.ndarray:
-        """The dense query vector: of the query, or composed of its pieces when given."""
-        return self.embedder.composed([fold(p) for p in (pieces or [query])])
+    def query_vector(self, pieces: list[str]) -> np.ndarray:
+        """The dense query vector composed of a query's pieces (one piece: the query)."""
+        return self.embedder.composed([fold(p) for p in pieces])
 
     def nearest_sentence(self, qvec: np.ndarray) -> float:
         """The best cosine between a query vector and any sentence of the document."""
@@ -181,7 +181,8 @@ class HybridSearch:
         qterms = terms(query)
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
-        qvec = self.query_vector(query, pieces)
+        pieces = [fold(p) for p in (pieces or [query])]
+        qvec = self.embedder.composed(pieces)
         # Deep enough that the sentence-score statistics behind refusals see a
         # representative sample, not only the best matches.
         depth = min(max(1000, k * 10), 5000)
@@ -210,7 +211,7 @@ class HybridSearch:
         # fusion without the cross-lingual channel, which only reorders.
         base = fused
         if mode == "hybrid" and chunking == "clause" and self.cross_channel is not None:
-            cvec = self.cross.composed([fold(p) for p in (pieces or [query])])
+            cvec = self.cross.composed(pieces)
             channels["cross_sentence"] = _dense_norm(
                 self.cross_channel.roll_up(self.cross_channel.dense_scores(cvec, depth), fill=-1))
             fused = _fuse(channels, n)

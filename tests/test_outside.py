@@ -143,7 +143,7 @@ def test_a_group_the_document_mentions_is_set_aside():
     terms = OutsideTerms.build([["房贷", "按揭"], ["电费", "电价"]], ["青岛", "济南"],
                                document="济南市：降低农业生产电价。")
     assert terms.absent == {"房贷": "房贷", "按揭": "房贷"}
-    assert terms.away == ["青岛"] and terms.home == ["济南"] and terms.named == ["电费"]
+    assert terms.away == ["青岛"] and terms.home == ["济南"] and terms.mentioned == ["电费"]
     assert terms.thing_in("我的按揭能晚点还吗") == "房贷"
     assert terms.thing_in("电费能减免吗") is None
 
