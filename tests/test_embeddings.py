@@ -88,6 +88,23 @@ def test_composed_vector_is_a_length_weighted_mean_of_its_pieces(embedder):
     assert embedder.composed(["", " ", pieces[1]]) is b
 
 
+def test_composing_embeds_new_pieces_in_one_call_with_the_same_vectors(embedder):
+    pieces = ["公司那部分社保能不能免", "另外想贷点款周转有没有贴息"]
+    embedder.clear_cache()
+    calls = []
+    encode = embedder._encode
+    embedder._encode = lambda texts, is_query: calls.append(list(texts)) or encode(texts, is_query)
+    try:
+        embedder.composed(pieces)
+        from_batch = [embedder.query(p) for p in pieces]
+    finally:
+        del embedder._encode
+    assert calls == [pieces]
+    embedder.clear_cache()
+    for p, v in zip(pieces, from_batch):
+        np.testing.assert_allclose(v, embedder.query(p), atol=1e-5)
+
+
 def test_e5_batches_agree_with_single_encodings(embedder):
     texts = [f"第{i}条 支持企业复工复产" for i in range(1, 40)]
     batched = embedder.documents(texts, batch=16)
