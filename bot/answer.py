@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .retrieve import Evidence, Hit, HybridSearch, lookup_number
+from .asks import quantity_kind, settled, states
 from .claims import unsupported
 from .outside import OutsideTerms, OutsideTopics
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
@@ -43,45 +44,6 @@ _OFF_TASK = re.compile("|".join([
     r"(翻译|translate)(一下|成|into)",
     r"(别|不要|不用)(聊|谈|说|讲)(政策|这个)",
 ]), re.IGNORECASE)
-
-# A question after an amount, a period or a rate, and what a passage must state to
-# answer it. If the best-matching sentences state none, the document does not
-# answer the question, however close the topic ("失业金一个月能领多少钱" when the
-# document only says where to apply). The word "比例" states no rate ("同等报销比例"
-# answers nothing about a percentage), so only a number, 成, 减半 or 倍 counts; and
-# "报销比例会不会变低" asks whether, not how much, so "比例" asks only with 多少/几.
-# "自己要掏多少钱" is answered by "由财政给予补助" / "全额", which name no figure.
-_QUANTITY_KINDS = [
-    (re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|\brate\b", re.I),
-     re.compile(r"%|％|[一二三四五六七八九]成|减半|倍")),
-    (re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I), re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)")),
-    (re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
-     re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)")),
-    (re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
-     re.compile(r"[0-9０-９]|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部")),
-]
-
-
-_DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
-
-
-def states(pattern, sentence: str) -> bool:
-    """Does the sentence state what ``pattern`` asks for? A date ("2020年2月起") is no amount."""
-    return bool(pattern.search(_DATE.sub("", sentence)))
-
-
-# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they ask nothing.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十")
-
-
-def quantity_kind(question: str):
-    """The pattern an answer must contain, when the question asks for a quantity."""
-    question = _VAGUE_NUMBER.sub("", question)
-    for asks, states in _QUANTITY_KINDS:
-        if asks.search(question):
-            return states
-    return None
-
 
 # Words that point back at the previous turn ("那个", "this", "too").
 _REFERS_BACK = re.compile(r"呢[?？]?|那个|这个|这些|那些|上面|刚才|\b(it|that|this|those|too|also|same)\b", re.I)
@@ -263,10 +225,20 @@ class ExtractiveAnswerer:
 
         quantity = None if bare_lookup else quantity_kind(question)
         chosen = self._choose(hits, ev, question, mode, chunking)
-        if quantity and not any(states(quantity, s) for h in chosen for s in self._relevant(h)):
-            # The closest passage states no amount: the document does not say.
-            return self._refusal("not_stated", lang, retrieved, conf, query=query)
-        text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity)
+        stated, missing = ([], []) if bare_lookup else settled(
+            split_parts(question) or [question], [s for h in chosen for s in self._relevant(h)],
+            [h.clause.text for h in chosen])
+        if missing and not stated:
+            # The question asks for something the closest passages do not state
+            # ("失业金一个月能领多少钱" when the document only says where to apply). Its
+            # other parts are the same subject's yes/no ("医保也能减免吗？减多少？"), so
+            # quoting the passage would answer a question the document leaves open.
+            # Only beside a part the passages do answer is the gap a note.
+            top = chosen[0].clause
+            return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
+                                 label=top.label, label_en=_label_en(top), title=top.title)
+        text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
+                                     missing=missing)
         wrong = unsupported(question, [h.clause.text for h in chosen])
         if wrong:
             # The question attributes an amount to the document that the cited clause does not state.
@@ -398,7 +370,7 @@ class ExtractiveAnswerer:
         return {"doc_title": meta.get("title", "本政策"), "doc_date": meta.get("date", "日期不详"),
                 "hotline": self.hotline}
 
-    def _compose(self, chosen: list[Hit], lang: str, bare_lookup: bool, quantity=None
+    def _compose(self, chosen: list[Hit], lang: str, bare_lookup: bool, quantity=None, missing=()
                  ) -> tuple[str, list[dict]]:
         values = self._doc_values()
         parts, quotes = [], []
@@ -410,13 +382,15 @@ class ExtractiveAnswerer:
             body = self.templates["zh"]["quote"].format(text=_join_quoted(sentences, c))
             parts.append(f"{head}\n{body}")
             quotes.append({"label": c.label, "sentences": sentences})
+        if missing:
+            parts.append(self._fill(lang, "partly", what=_names(missing, lang), **values))
         if values["doc_date"][:4].isdigit():
             parts.append(self._fill(lang, "dated", **values))
         return "\n\n".join(parts), quotes
 
     def _refusal(self, reason: str, lang: str, retrieved=None, conf: float = 0.0, query: str = "",
                  **extra) -> Answer:
-        key = {"not_covered": "refuse", "not_stated": "refuse"}.get(reason, reason)
+        key = {"not_covered": "refuse"}.get(reason, reason)
         text = self._fill(lang, key, limit=MAX_QUESTION, **self._doc_values(), **extra)
         return Answer(text, True, [], retrieved or [], reason, lang, round(conf, 4), [], query)
 
@@ -433,6 +407,10 @@ def _join_quoted(sentences: list[str], clause) -> str:
         out += s
         last = i
     return out
+
+
+def _names(asks, lang: str) -> str:
+    return ", ".join(a.name_en for a in asks) if lang == "en" else "、".join(a.name for a in asks)
 
 
 def _label_en(clause) -> str:

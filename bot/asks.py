@@ -1,0 +1,116 @@
+"""What a question asks for, and whether a passage states it.
+
+A passage can be on the question's topic and still not answer it: "失业金一个月能领多少钱"
+when the document only says where to apply, "消费券在哪个APP上领" when it only says
+2000万元 of vouchers are issued. Each kind of ask names what an answer must contain
+(an amount, a period, a web address, a time of day…); a part of a question whose ask
+the cited passages do not state is one the document leaves open, and the answerer
+says so instead of quoting the passage as if it answered.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ask:
+    name: str        # what the document leaves open, as the reply names it
+    name_en: str
+    asks: re.Pattern
+    states: re.Pattern
+    # Quantities must be stated in the sentences that match the question (a clause's
+    # other figures are about other things); a web address or an app anywhere in the
+    # cited clause answers where to find it.
+    in_sentences: bool
+
+
+_NUMBER = "[0-9０-９]"
+
+# Quantities. The word "比例" states no rate ("同等报销比例" answers nothing about a
+# percentage), so only a number, 成, 减半 or 倍 counts; "报销比例会不会变低" asks
+# whether, not how much, so "比例" asks only with 多少/几. "自己要掏多少钱" is
+# answered by "由财政给予补助" / "全额", which name no figure.
+QUANTITIES = [
+    Ask("具体比例", "the rate",
+        re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|\brate\b", re.I),
+        re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
+    Ask("具体期限", "the period",
+        re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
+        re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)"), True),
+    Ask("具体金额", "the amount",
+        re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
+        re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)"),
+        True),
+    Ask("具体数额", "the figure",
+        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
+        re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
+        True),
+]
+
+# Practical details a policy text rarely carries. Each is asked only in words that
+# ask for the detail itself: "有没有网上平台" is answered by "网上诉求受理平台", but
+# "网址是多少" needs an address, and "安装充电桩" asks nothing about an app.
+DETAILS = [
+    Ask("网址", "a web address",
+        re.compile(r"网址|域名|(网站|网页|官网)的?(地址|链接)|链接(是|在)|\burl\b|web ?address|website address", re.I),
+        re.compile(r"https?://|www\.|\.(cn|com|gov|org|net)\b", re.I), False),
+    Ask("用哪个APP、怎么下载", "which app to use or how to install it",
+        re.compile(r"(哪个|什么|哪款|哪一个)\s*(app|软件|应用|小程序|公众号|客户端)|(怎么|如何|在哪|去哪)(里|儿)?"
+                   r"(下载|安装)|下载安装|which app|download", re.I),
+        re.compile(r"(?<![a-z])app(?![a-z])|软件|小程序|公众号|客户端|下载", re.I), False),
+    Ask("具体几点", "the time of day",
+        re.compile(r"几点|几时(开|结束|截止|关)|开抢|what time", re.I),
+        re.compile(r"\d{1,2}\s*(点|时|:|：)\s*\d{0,2}|[一二三四五六七八九十]{1,3}点"), False),
+    Ask("车次、班次", "timetables",
+        re.compile(r"几趟|几班|多少趟|多少班|班次|时刻表|timetable", re.I),
+        re.compile(r"趟|班次|时刻"), False),
+    Ask("电话号码", "a phone number",
+        re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
+        re.compile(r"\d{5,}|热线"), False),
+]
+
+# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they ask nothing.
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十")
+
+# A date ("2020年2月起") is no amount.
+_DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
+
+
+def asked(text: str) -> Ask | None:
+    """What a question (or a part of one) asks for, if it asks for a quantity or a detail.
+
+    A detail outranks a quantity: "每天几点开抢" asks a time, not a count."""
+    for ask in DETAILS:
+        if ask.asks.search(text):
+            return ask
+    text = _VAGUE_NUMBER.sub("", text)
+    for ask in QUANTITIES:
+        if ask.asks.search(text):
+            return ask
+    return None
+
+
+def quantity_kind(question: str) -> Ask | None:
+    ask = asked(question)
+    return ask if ask in QUANTITIES else None
+
+
+def states(ask: Ask, sentence: str) -> bool:
+    """Does the passage state what ``ask`` asks for?"""
+    return bool(ask.states.search(_DATE.sub("", sentence) if ask.in_sentences else sentence))
+
+
+def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple[list[Ask], list[Ask]]:
+    """The asks of the question's parts that the cited passages state, and those they
+    leave open, each once and in order. ``sentences`` are the cited clauses'
+    sentences that match the question; ``clauses`` their whole texts."""
+    stated: list[Ask] = []
+    open_: list[Ask] = []
+    for part in parts:
+        ask = asked(part)
+        if ask is None or ask in stated or ask in open_:
+            continue
+        passages = sentences if ask.in_sentences else clauses
+        (stated if any(states(ask, p) for p in passages) else open_).append(ask)
+    return stated, open_

@@ -1,0 +1,81 @@
+"""bot.asks: what a question asks for and whether a passage states it (no models)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.asks import DETAILS, QUANTITIES, asked, quantity_kind, settled, states
+
+CLAUSE_18 = ("依托12345市民服务热线和“济企通”网上诉求受理平台,对接省问题诉求反映平台及96345热线电话,"
+             "建立“企业群众在线反映问题、部门联动集中分办、两天沟通反馈”工作机制。")
+CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺场所、书店等推出2000万元消费券,拉动文旅消费。"
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("社保能免几个月？", True),
+    ("一个人补贴多少钱？", True),
+    ("担保费按多少收？", True),
+    ("我爸每周要做好几次透析，看病有啥安排？", False),   # "several times" describes
+    ("厂里十几个工人，能申请稳岗补贴吗？", False),
+    ("几十万的设备，政府能补吗？", False),
+    ("新招了好几个人，每人补多少？", True),           # still asks "多少"
+])
+def test_vague_numbers_ask_no_quantity(question, asks):
+    assert (quantity_kind(question) is not None) == asks
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("外地看病报销比例会降低吗？", False),            # whether, not how much
+    ("报销比例是多少？", True),
+    ("贷款贴息能贴几个百分点？", True),
+])
+def test_a_rate_is_asked_only_for_a_figure(question, asks):
+    assert (quantity_kind(question) is not None) == asks
+
+
+@pytest.mark.parametrize("question, name", [
+    ("济企通的网址是多少？", "网址"),
+    ("官网的链接发我一下", "网址"),
+    ("What is the website address?", "网址"),
+    ("消费券在哪个APP上领？", "用哪个APP、怎么下载"),
+    ("手机上怎么下载安装？", "用哪个APP、怎么下载"),
+    ("每天几点开抢？", "具体几点"),             # a time, not a count
+    ("高铁一天还有几趟？", "车次、班次"),
+    ("咨询电话是多少？", "电话号码"),
+])
+def test_details_asked(question, name):
+    assert asked(question).name == name
+    assert quantity_kind(question) is None
+
+
+@pytest.mark.parametrize("question", [
+    "有没有网上平台可以反映问题？",          # whether a platform exists, not its address
+    "家里安装充电桩有补贴吗？",              # installing a charger, not an app
+    "有没有咨询热线？",
+    "企业网上申报能延期吗？",
+])
+def test_questions_that_ask_no_detail(question):
+    assert asked(question) is None
+
+
+def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
+    given = {"网址": "登录http://jnjqt.jinan.gov.cn办理", "用哪个APP、怎么下载": "下载“爱山东”APP申领",
+             "具体几点": "每天10:00开放领取", "车次、班次": "恢复开行班次12趟", "电话号码": "拨打0531-12345"}
+    for ask in DETAILS:
+        assert states(ask, given[ask.name]), ask.name
+        assert not states(ask, CLAUSE_35), ask.name
+
+
+def test_a_date_is_no_amount():
+    period = QUANTITIES[1]
+    assert states(period, "免征期限不超过5个月")
+    assert not states(QUANTITIES[3], "自2020年2月起")
+
+
+def test_settled_sorts_the_parts_asks_into_stated_and_open():
+    parts = ["消费券一共发多少钱", "在哪个APP上领", "每人能领几张"]
+    stated, open_ = settled(parts, [CLAUSE_35], [CLAUSE_35])
+    assert [a.name for a in stated] == ["具体金额"]
+    assert [a.name for a in open_] == ["用哪个APP、怎么下载"]
+    # A detail is looked for in the whole clause; a hotline number answers "电话是多少".
+    assert settled(["反映问题打什么电话"], [], [CLAUSE_18]) == ([DETAILS[4]], [])
+    assert settled(["能免吗"], [], []) == ([], [])
