@@ -54,17 +54,20 @@ class Topic:
 
 
 class OutsideTopics:
-    def __init__(self, topics: list[Topic], vectors: np.ndarray):
+    def __init__(self, topics: list[Topic], vectors: np.ndarray, cross_vectors: np.ndarray | None = None):
         self.topics = topics
         active = [i for i, t in enumerate(topics) if not t.covered]
         self._texts = [topics[i].text for i in active]
         self._vectors = vectors[active]
+        self._cross = cross_vectors[active] if cross_vectors is not None else None
 
     @classmethod
     def build(cls, texts: list[str], embedder: VectorEmbeddings, sentences: faiss.Index,
-              cover: float, cache: Path | None = None) -> OutsideTopics:
+              cover: float, cache: Path | None = None, cross: VectorEmbeddings | None = None) -> OutsideTopics:
         """Embed the topics as questions (they stand for questions) and set aside those
         the document covers: some sentence scores ``cover`` or more against the topic.
+        With ``cross``, the cross-lingual model's topic vectors are kept too, for the
+        contrast on English questions (``nearest_cross``).
 
         ``cache`` is a JSON file of topic vectors kept beside the index versions: each
         (re)load of a version would otherwise embed the whole list again, about a
@@ -78,7 +81,11 @@ class OutsideTopics:
         else:
             best, where = np.zeros(len(texts)), np.full(len(texts), -1)
         topics = [Topic(t, float(b), int(w), bool(b >= cover)) for t, b, w in zip(texts, best, where)]
-        return cls(topics, vectors)
+        cross_vectors = None
+        if cross is not None:
+            cross_vectors = _cached_queries([fold(t) for t in texts], cross,
+                                            cache.with_name(f"{cache.stem}-cross{cache.suffix}") if cache else None)
+        return cls(topics, vectors, cross_vectors)
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -90,6 +97,16 @@ class OutsideTopics:
         sims = self._vectors @ qvec
         i = int(np.argmax(sims))
         return float(sims[i]), self._texts[i]
+
+    @property
+    def has_cross(self) -> bool:
+        return self._cross is not None
+
+    def nearest_cross(self, qvec: np.ndarray) -> float:
+        """The best cosine between a cross-lingual question vector and the outside topics."""
+        if self._cross is None or not len(self._texts):
+            return 0.0
+        return float((self._cross @ qvec).max())
 
 
 def _cached_queries(texts: list[str], embedder: VectorEmbeddings, cache: Path | None) -> np.ndarray:

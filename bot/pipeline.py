@@ -125,13 +125,14 @@ class PolicyBot:
         s = self.settings
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,
-                                      cache=self.index_dir / "outside-topics.json")
+                                      cache=self.index_dir / "outside-topics.json", cross=cross)
         terms = OutsideTerms.build(*read_terms(Path(s.prompts_dir) / s.outside_terms_file),
                                    document="\n".join([*map(str, version.document.meta.values()),
                                                         *(f"{c.section} {c.title} {c.text}" for c in version.clauses)]))
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
-                                      outside_margin=s.outside_margin, outside_terms=terms)
+                                      outside_margin=s.outside_margin, outside_margin_cross=s.outside_margin_cross,
+                                      outside_terms=terms)
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

@@ -168,6 +168,13 @@ class HybridSearch:
         """The best cosine between a query vector and any sentence of the document."""
         return float(self.sentence_channel.dense_scores(qvec, 1).max(initial=-1.0))
 
+    def cross_vector(self, pieces: list[str]) -> np.ndarray | None:
+        """The cross-lingual model's query vector, when the index carries its sentences."""
+        return self.cross.composed([fold(p) for p in pieces]) if self.cross is not None else None
+
+    def nearest_cross_sentence(self, cvec: np.ndarray) -> float:
+        return float(self.cross_channel.dense_scores(cvec, 1).max(initial=-1.0))
+
     def search(self, query: str, k: int = 10, *, mode: str = "hybrid", chunking: str = "clause",
                section: str | None = None, pieces: list[str] | None = None) -> tuple[list[Hit], Evidence]:
         """Ranked clauses and the evidence behind them. ``pieces``, when given, are the

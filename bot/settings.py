@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # document never mentions is refused (bot/outside.py, OutsideTerms). In prompts_dir.
     outside_terms_file: str = "outside_terms.txt"
     outside_margin: float = 0.005
+    # English questions are contrasted in the cross-lingual model's space (see answer.py).
+    outside_margin_cross: float = 0.025
     outside_cover: float = 0.9
 
     # generative answers (issue 4): extractive | llm

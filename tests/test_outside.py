@@ -117,6 +117,38 @@ def test_topic_vectors_are_cached_beside_the_index(seed_index, embedder, tmp_pat
     assert embedded == ["天气预报"]
 
 
+def test_cross_lingual_topic_vectors_are_kept_and_cached_apart(seed_index, embedder, cross_embedder, tmp_path):
+    version = load(seed_index)
+    cache = tmp_path / "outside-topics.json"
+    outside = OutsideTopics.build(["最低工资标准", "居留许可办理"], embedder, version.sentence_vectors, 0.9,
+                                  cache=cache, cross=cross_embedder)
+    assert outside.has_cross and (tmp_path / "outside-topics-cross.json").exists()
+    wage = cross_embedder.query("What is the minimum monthly wage in Jinan?")
+    permit = cross_embedder.query("How do I renew my residence permit?")
+    assert outside.nearest_cross(wage) > 0.4 and outside.nearest_cross(permit) > 0.3
+    plain = OutsideTopics.build(["最低工资标准"], embedder, version.sentence_vectors, 0.9, cache=cache)
+    assert not plain.has_cross and plain.nearest_cross(wage) == 0.0
+
+
+@pytest.mark.parametrize("question", [
+    "What is the minimum monthly wage in Jinan right now?",
+    "I'm a foreign student in Jinan. How do I extend my residence permit?",
+])
+def test_english_questions_on_outside_topics_are_refused(policy_bot, question):
+    a, _ = policy_bot.ask(question)
+    assert a.refused and a.reason in ("outside_topic", "not_covered"), a.text
+
+
+def test_an_english_question_e5_puts_near_a_topic_is_answered(policy_bot):
+    """e5 puts this question 0.006 nearer the VAT-rate topic than the document; in USE's
+    space the document's clauses on credit insurance and trade fairs are far nearer."""
+    a, _ = policy_bot.ask("We're a Jinan exporter with about USD 6 million in annual exports. Two questions: will "
+                          "the city fully cover our export credit insurance premiums, and if we exhibit at a trade "
+                          "fair in a Belt and Road country, how much of the booth fee can be subsidized?")
+    assert not a.refused, a.text
+    assert {37, 38} & {c["number"] for c in a.citations}
+
+
 def test_an_unreadable_cache_is_rebuilt(seed_index, embedder, tmp_path):
     version = load(seed_index)
     cache = tmp_path / "outside-topics.json"
