@@ -218,7 +218,7 @@ def cmd_topics(args, settings) -> int:
                      "sentence": near.text if near else None})
     terms = engine.answerer.outside_terms
     things = {"in_force": sorted(set(terms.absent.values())), "named_by_document": terms.mentioned,
-              "places_named_by_document": terms.home}
+              "places_named_by_document": terms.home, "years_named_by_document": terms.years}
     if args.json:
         print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows,
                           "things": things}, ensure_ascii=False))
@@ -232,6 +232,9 @@ def cmd_topics(args, settings) -> int:
     print(f"set aside, the document names them: {' '.join(things['named_by_document']) or '—'}")
     print(f"places the document names (questions naming them are about it): "
           f"{' '.join(things['places_named_by_document']) or '—'}")
+    years = things["years_named_by_document"]
+    print(f"years the document names: {' '.join(map(str, years)) or '—'}"
+          + (f" (a question about a year after {years[-1]} it does not name is declined)" if years else ""))
     return 0
 
 

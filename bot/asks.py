@@ -68,10 +68,16 @@ DETAILS = [
     Ask("电话号码", "a phone number",
         re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
         re.compile(r"\d{5,}|热线"), False),
+    # A date must be in the sentences that match: a clause's other dates are about other things.
+    Ask("具体日期", "the date",
+        re.compile(r"哪天|哪一天|几月几[号日]|几号(?![线楼窗门口])|具体(的)?(日子|日期)|什么日子|哪个日子|(what|which) (date|day)",
+                   re.I),
+        re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
 
-# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they ask nothing.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十")
+# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
+# ask nothing. "哪几个地方" asks which, not how many.
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几")
 
 # A date ("2020年2月起") is no amount.
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
@@ -97,8 +103,8 @@ def quantity_kind(question: str) -> Ask | None:
 
 
 def states(ask: Ask, sentence: str) -> bool:
-    """Does the passage state what ``ask`` asks for?"""
-    return bool(ask.states.search(_DATE.sub("", sentence) if ask.in_sentences else sentence))
+    """Does the passage state what ``ask`` asks for? For a quantity a date is no answer."""
+    return bool(ask.states.search(_DATE.sub("", sentence) if ask in QUANTITIES else sentence))
 
 
 def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple[list[Ask], list[Ask]]:

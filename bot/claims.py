@@ -49,11 +49,16 @@ def amounts(text: str) -> list[Amount]:
     return out
 
 
+def attributes(sentence: str) -> bool:
+    """Does the sentence attribute something to the document or to hearsay?"""
+    return bool(_ATTRIBUTION.search(sentence))
+
+
 def claimed_amounts(question: str) -> list[Amount]:
     """Amounts in the sentences of the question that attribute them to the document or hearsay."""
     found = []
     for sentence in re.split(r"[。！？!?；;]|(?<=[.])\s", question):
-        if _ATTRIBUTION.search(sentence):
+        if attributes(sentence):
             found += amounts(sentence)
     return found
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .claims import attributes
 from .embeddings import VectorEmbeddings
 from .text import fold
 
@@ -144,6 +145,11 @@ def _write_cache(path: Path, data: dict) -> None:
 # deferring enterprise loans. A word is sharper evidence there: a document that never
 # says 房贷 (nor 住房贷款, 按揭) cannot answer a question about it.
 
+# A year as a document writes it ("2020年", "2020-03-02"), not an amount ("2000万元");
+# in a question also a bare year ("in 2022").
+_DOCUMENT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|-|/)")
+_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
+
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
 
@@ -173,14 +179,28 @@ class OutsideTerms:
     away: list[str]          # places the document never mentions
     home: list[str]          # places it does: a question naming one asks about the document's place
     mentioned: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
+    years: list[int] = field(default_factory=list)      # the years the document names
 
     @classmethod
     def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
         mentioned = [g for g in groups if any(w in text for w in g)]
         absent = {w: g[0] for g in groups if g not in mentioned for w in g}
+        years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
-                   [g[0] for g in mentioned])
+                   [g[0] for g in mentioned], years)
+
+    def later_year(self, piece: str) -> str | None:
+        """A year after every year the document names ("2022年还发不发消费券"): a 2020
+        policy says nothing about it. Earlier years are left alone: "2018年开的店"
+        describes the asker; and a year the question attributes to the document
+        ("文件上写着可以延期到2021年6月底，对吧？") is a claim the cited clause corrects."""
+        if not self.years or attributes(piece):
+            return None
+        for y in map(int, _QUESTION_YEAR.findall(piece)):
+            if self.years[-1] < y <= self.years[-1] + 50 and y not in self.years:
+                return f"{y}年"
+        return None
 
     def thing_in(self, piece: str, places: bool = True) -> str | None:
         """The absent thing (or, with ``places``, place) a piece of a question names, if any."""
@@ -188,6 +208,9 @@ class OutsideTerms:
         for word, first in self.absent.items():
             if word in piece:
                 return first
+        year = self.later_year(piece)
+        if year:
+            return year
         for place in self.away if places else []:
             for m in re.finditer(re.escape(place), piece):
                 if not (_PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()])

@@ -41,6 +41,8 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("每天几点开抢？", "具体几点"),             # a time, not a count
     ("高铁一天还有几趟？", "车次、班次"),
     ("咨询电话是多少？", "电话号码"),
+    ("公交到底哪天全面恢复？", "具体日期"),
+    ("具体日子定了没？", "具体日期"),
 ])
 def test_details_asked(question, name):
     assert asked(question).name == name
@@ -52,6 +54,8 @@ def test_details_asked(question, name):
     "家里安装充电桩有补贴吗？",              # installing a charger, not an app
     "有没有咨询热线？",
     "企业网上申报能延期吗？",
+    "坐地铁几号线能到？",                    # a line number, not a date
+    "都往哪几个地方送菜？",                  # which places, not how many
 ])
 def test_questions_that_ask_no_detail(question):
     assert asked(question) is None
@@ -59,7 +63,8 @@ def test_questions_that_ask_no_detail(question):
 
 def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
     given = {"网址": "登录http://jnjqt.jinan.gov.cn办理", "用哪个APP、怎么下载": "下载“爱山东”APP申领",
-             "具体几点": "每天10:00开放领取", "车次、班次": "恢复开行班次12趟", "电话号码": "拨打0531-12345"}
+             "具体几点": "每天10:00开放领取", "车次、班次": "恢复开行班次12趟", "电话号码": "拨打0531-12345",
+             "具体日期": "自3月16日起恢复运营"}
     for ask in DETAILS:
         assert states(ask, given[ask.name]), ask.name
         assert not states(ask, CLAUSE_35), ask.name
@@ -79,3 +84,10 @@ def test_settled_sorts_the_parts_asks_into_stated_and_open():
     # A detail is looked for in the whole clause; a hotline number answers "电话是多少".
     assert settled(["反映问题打什么电话"], [], [CLAUSE_18]) == ([DETAILS[4]], [])
     assert settled(["能免吗"], [], []) == ([], [])
+
+
+def test_a_date_answers_when_but_is_no_amount():
+    date = next(a for a in DETAILS if a.name == "具体日期")
+    assert states(date, "本意见自印发之日起施行") and states(date, "延长至2020年12月底")
+    assert not states(date, "推出2000万元消费券")
+    assert not states(QUANTITIES[3], "延长至2020年12月底")

@@ -393,5 +393,6 @@ def test_topics_lists_outside_topics_against_the_active_version(seed_index):
     # the named-thing list against the seed: 房贷 in force, 电费 set aside (the seed says 电价)
     assert "房贷" in data["things"]["in_force"] and "电费" in data["things"]["named_by_document"]
     assert "济南" in data["things"]["places_named_by_document"]
+    assert data["things"]["years_named_by_document"] == [2020]
     text = ok("topics", "--index-dir", seed_index).stdout
-    assert "covered" in text and "天气预报" in text and "房贷" in text
+    assert "covered" in text and "天气预报" in text and "房贷" in text and "after 2020" in text

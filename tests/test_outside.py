@@ -171,6 +171,18 @@ def test_read_terms_groups_and_places(tmp_path):
     assert read_terms(tmp_path / "missing.txt") == ([], [])
 
 
+def test_a_year_after_every_year_the_document_names_is_outside():
+    terms = OutsideTerms.build([], [], "2020-03-02 2020年2月起免征……推出2000万元消费券,2021年6月底前完成")
+    assert terms.years == [2020, 2021]
+    assert terms.thing_in("2022年还发不发消费券") == "2022年"
+    assert terms.thing_in("Will there be vouchers in 2023?") == "2023年"
+    assert terms.thing_in("2021年还能享受吗") is None        # the document names 2021
+    assert terms.thing_in("我们2018年开的店能享受吗") is None  # describes the asker
+    assert terms.thing_in("补贴2022元够不够") is None         # an amount, not a year
+    assert terms.thing_in("文件上写着可以延期到2022年，对吧") is None  # a claim the clause corrects
+    assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
+
+
 def test_a_group_the_document_mentions_is_set_aside():
     terms = OutsideTerms.build([["房贷", "按揭"], ["电费", "电价"]], ["青岛", "济南"],
                                document="济南市：降低农业生产电价。")
@@ -203,6 +215,14 @@ def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, quest
     a, _ = policy_bot.ask(question)
     assert a.refused and a.reason == "outside_term" and a.citations == []
     assert f"“{term}”" in a.text and "12345" in a.text
+
+
+def test_seed_declines_a_later_year_but_corrects_a_claimed_one(policy_bot):
+    a, _ = policy_bot.ask("2022年济南还发不发文旅消费券？")
+    assert a.refused and a.reason == "outside_term" and "2022年" in a.text
+    a, _ = policy_bot.ask("文件上写着扶贫小额贷款可以延期到2021年6月底再还，对吧？")
+    assert not a.refused and a.citations[0]["number"] == 29
+    assert "2021年" in a.text.split("\n")[0]   # the premise note names the claimed year
 
 
 @pytest.mark.parametrize("question, clause", [
