@@ -33,10 +33,11 @@ _OFF_TASK = re.compile("|".join([
     r"system\s*prompt|ignore (all |any )?(the |your )?(previous|prior|above)|disregard .{0,20}instructions",
     r"repeat (everything|all|the text|your instructions)|(first|initial) instructions? you",
     r"(重复|复述|输出|打印).{0,8}(以上|上面|之前|前面).{0,6}(内容|指令|文字|提示)",
-    r"(you are now|act as|pretend (to be|you)|role-?play|扮演|假装|你现在就?是|从现在起你)",
+    r"(you are now|act as|pretend (to be|you)|role-?play|扮演|假装|你现在就?是|你(现在)?就?当(一回|一下|个|一个)?"
+    r"(市长|领导|局长|书记|官员|政府|律师|顾问|专家)|从现在起你)",
     r"(用|以|拿).{0,6}(市长|领导|局长|书记|官员|政府|官方)的?(口气|口吻|语气|身份|名义)",
     r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明"
-    r"|承诺书|保证书|担保书|申请书|证明信|推荐信|感谢信|演讲稿|讲话稿|文案)",
+    r"|承诺书|保证书|担保书|申请书|证明信|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件)",
     # Requests to make an answer up: the bot quotes the document or declines, it never guesses.
     r"(随便|瞎)(编|说|猜|估|蒙)|编(一|个)个?(数|数字|金额|答案)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
     r"|不用(讲|管|给|提|看)?(依据|根据|出处|来源)|(别|不要|不许|不准|不能)(跟我)?说(不知道|没有|不清楚)",

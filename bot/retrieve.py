@@ -29,8 +29,9 @@ WEIGHTS = {"bm25_clause": 0.15, "bm25_sentence": 0.15, "dense_clause": 0.3, "den
 
 _LOOKUP = [
     re.compile(r"第\s*([0-9零〇一二三四五六七八九十百两]+)\s*条"),
-    # "16条" is a clause, but "这个53条意见" / "20条措施" names a whole document.
-    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政))"),
+    # "16条" is a clause, but "这个53条意见" / "20条措施" / "这53条总的思路" names a whole document.
+    re.compile(r"(?<![0-9.])(?<!这)(?<!这个)(?<!这些)(?<!整个)(?<!全部)(?<!所有)(?<!一共)(?<!共)"
+               r"([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政))"),
     re.compile(r"\b(?:clause|article|item|no\.?|#)\s*([0-9]{1,4})\b"),
 ]
 
