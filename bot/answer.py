@@ -173,6 +173,40 @@ _ABOUT_A_CLAUSE = re.compile(
     r"of|the|for|read|give|text|full|whole|mean|means|it|covers?)\b", re.I)
 
 
+# A question about the document as a whole: who issued it, since when it applies, what
+# it sets out to do. Any policy answers these in its unnumbered parts (preamble,
+# 总体要求, closing), which no single clause outranks on its own words: "这53条总的思路
+# 是啥" matched 第2条 and "這個53條是誰發的" 第52条. The overall asks need no reference
+# to the document; who/when asks do ("社保减免什么时候开始" is about 第16条).
+_THE_DOCUMENT = (r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法|[0-9]+\s*条)"
+                 r"|^(文件|意见)|\b(this|the) (document|policy|measures)\b")
+_ABOUT_DOCUMENT_ALONE = re.compile(
+    r"总的?(思路|要求|目标|原则)|总体(要求|思路|目标|部署)|整体(思路|要求|目标)|指导思想|基本原则|"
+    r"\b(overall|main) (goal|aim|idea|approach|objective)s?\b", re.I)
+_ABOUT_DOCUMENT_ASK = re.compile(
+    r"谁(发|出|定|制定|颁布|印发|出台)|哪个?(部门|单位|机关)(发|出|印发|制定|出台)|发文(单位|机关)|"
+    r"(什么时候|哪天|何时|几号|从哪天|从什么时候)(发|出台|印发|颁布|开始|生效|施行|执行|实施|算数|起)|"
+    r"(生效|施行|实施|执行)(时间|日期)|有效期|(主要|最终|核心)(目标|思路|内容|思想)|想达到什么|宗旨|"
+    r"讲了(些)?什么|主要讲|和以前的?规定.{0,6}(冲突|不一致|不一样)|以哪个为准|听哪个的|"
+    r"\bwho (issued|published|wrote)|\bwhen (did|does|was) .{0,30}(issued|take effect|start|published)", re.I)
+
+
+# Within the unnumbered parts, who issued a policy and since when it applies are said in
+# fixed words ("市委、市政府印发", "自印发之日起施行") that a paraphrased question
+# ("是谁发的", "从什么时候开始算数") barely shares.
+_DOCUMENT_FACTS = [
+    (re.compile(r"谁|哪个?(部门|单位|机关)|发文|who", re.I), re.compile(r"(印发|发布|颁布|出台|制定)《")),
+    (re.compile(r"什么时候|哪天|何时|几号|生效|施行|实施|有效期|算数|为准|when|effect", re.I),
+     re.compile(r"施行|生效|起执行|起实施|为准")),
+]
+
+
+def about_document(question: str) -> bool:
+    q = fold(question)
+    return bool(_ABOUT_DOCUMENT_ALONE.search(q)
+                or (_ABOUT_DOCUMENT_ASK.search(q) and re.search(_THE_DOCUMENT, q, re.I)))
+
+
 # Characters a part needs to carry a subject of its own (outside-topic test).
 _OWN_SUBJECT = 8
 
@@ -212,10 +246,13 @@ class ExtractiveAnswerer:
 
         texts = search_texts(question, history)
         query = " ".join(texts)
-        hits, ev = self._search(question, texts, k, mode, chunking)
+        overall = chunking == "clause" and lookup_number(question) is None and about_document(question)
+        hits, ev = self._search(question, texts, len(self.search.clauses) if overall else k, mode, chunking)
+        if overall:
+            hits = self._unnumbered_first(hits)[:k]
         retrieved = [h.brief() for h in hits]
         bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
-        conf = 1.0 if ev.lookup and bare_lookup else self._confidence(ev, lang == "en")
+        conf = 1.0 if (ev.lookup and bare_lookup) or (overall and hits) else self._confidence(ev, lang == "en")
         if bare_lookup and not ev.lookup:
             number = lookup_number(question)
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
@@ -223,18 +260,20 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
-        if not (bare_lookup or ev.lookup) and self.outside_terms:
+        if not (bare_lookup or ev.lookup or overall) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
             term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
-        topic = None if bare_lookup or ev.lookup else self._outside_topic(query_pieces(texts), ev, lang == "en")
+        topic = (None if bare_lookup or ev.lookup or overall
+                 else self._outside_topic(query_pieces(texts), ev, lang == "en"))
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
-        quantity = None if bare_lookup else quantity_kind(question)
-        chosen = self._choose(hits, ev, question, mode, chunking)
-        stated, missing = ([], []) if bare_lookup else settled(
+        quantity = None if bare_lookup or overall else quantity_kind(question)
+        chosen = (self._choose_about_document(hits, question, mode) if overall
+                  else self._choose(hits, ev, question, mode, chunking))
+        stated, missing = ([], []) if bare_lookup or overall else settled(
             split_parts(question) or [question], [s for h in chosen for s in self._relevant(h)],
             [h.clause.text for h in chosen])
         if missing and not stated:
@@ -348,6 +387,36 @@ class ExtractiveAnswerer:
                 if all(top.position != h.position for h in chosen) and len(chosen) < 3:
                     chosen.append(top)
         return chosen
+
+    @staticmethod
+    def _unnumbered_first(hits: list[Hit]) -> list[Hit]:
+        return [h for h in hits if h.clause.number is None] + [h for h in hits if h.clause.number is not None]
+
+    def _choose_about_document(self, hits: list[Hit], question: str, mode: str) -> list[Hit]:
+        """The unnumbered parts that answer a question about the document: for each of
+        its parts ("是谁发的？从什么时候开始算数？") the one that says what it asks."""
+        parts = split_parts(question)
+        if len(parts) < 2:
+            return self._about_document_hits(hits, question)
+        chosen: list[Hit] = []
+        for part in parts:
+            if _ABOUT_DOCUMENT_ALONE.search(fold(part)) or _ABOUT_DOCUMENT_ASK.search(fold(part)):
+                part_hits, _ = self.search.search(part, len(self.search.clauses), mode=mode)
+                chosen += self._about_document_hits(self._unnumbered_first(part_hits), part)
+        unique = list({h.position: h for h in chosen}.values())
+        return unique[:3] or self._about_document_hits(hits, question)
+
+    @staticmethod
+    def _about_document_hits(hits: list[Hit], ask: str) -> list[Hit]:
+        """Per fact asked (who issued it, since when it applies), the best-ranked
+        unnumbered part that states it; with none asked or stated, the best-ranked part."""
+        folded, out = fold(ask), []
+        for asks, says in _DOCUMENT_FACTS:
+            if asks.search(folded):
+                found = next((h for h in hits if h.clause.number is None and says.search(h.clause.text)), None)
+                if found is not None and found not in out:
+                    out.append(found)
+        return out or hits[:1]
 
     @staticmethod
     def _relevant(hit: Hit) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import MAX_QUESTION, split_parts
+from bot.answer import MAX_QUESTION, about_document, split_parts
 from bot.text import split_sentences, to_traditional
 
 DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
@@ -445,3 +445,33 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     a = ask("困难群众能领临时救助吗？一次能领多少钱？")
     assert_refused(a, "not_stated")
     assert "具体金额" in a.text and "第25条" in a.text
+
+
+# ---------------------------------------------------------------- questions about the document itself
+
+
+@pytest.mark.parametrize("question, about", [
+    ("这53条总的思路是啥？", True),
+    ("这个文件是哪个部门发的？", True),
+    ("這份意見從什麼時候開始生效？", True),
+    ("Who issued this document?", True),
+    ("文件里的总体要求是什么", True),
+    ("社保减免什么时候开始？", False),         # when, but of 第16条's relief
+    ("什么时候能领到补贴？", False),
+    ("哪个部门负责发放消费券？", False),
+])
+def test_about_document(question, about):
+    assert about_document(question) == about
+
+
+def test_who_issued_it_and_since_when_are_answered_from_its_unnumbered_parts(ask, by_label):
+    a = ask("这个意见到底是谁发的？从哪天开始算数？")
+    assert not a.refused, a.text
+    assert [c["label"] for c in a.citations] == ["前言", "结语"]
+    assert "济南市委、市政府印发" in a.text and "本意见自印发之日起施行" in a.text
+
+
+def test_the_overall_idea_is_the_general_requirements(ask):
+    a = ask("简单说，这份文件整体思路是什么？想达到啥目标？")
+    assert not a.refused, a.text
+    assert a.citations[0]["label"] == "总体要求"
