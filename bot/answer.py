@@ -248,8 +248,11 @@ class ExtractiveAnswerer:
         query = " ".join(texts)
         overall = chunking == "clause" and lookup_number(question) is None and about_document(question)
         hits, ev = self._search(question, texts, len(self.search.clauses) if overall else k, mode, chunking)
+        about = None
         if overall:
-            hits = self._unnumbered_first(hits)[:k]
+            about = self._choose_about_document(self._unnumbered_first(hits), question, mode)
+            taken = {h.position for h in about}
+            hits = (about + [h for h in hits if h.position not in taken])[:k]
         retrieved = [h.brief() for h in hits]
         bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
         conf = 1.0 if (ev.lookup and bare_lookup) or (overall and hits) else self._confidence(ev, lang == "en")
@@ -271,8 +274,7 @@ class ExtractiveAnswerer:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         quantity = None if bare_lookup or overall else quantity_kind(question)
-        chosen = (self._choose_about_document(hits, question, mode) if overall
-                  else self._choose(hits, ev, question, mode, chunking))
+        chosen = about or self._choose(hits, ev, question, mode, chunking)
         stated, missing = ([], []) if bare_lookup or overall else settled(
             split_parts(question) or [question], [s for h in chosen for s in self._relevant(h)],
             [h.clause.text for h in chosen])
@@ -414,7 +416,7 @@ class ExtractiveAnswerer:
         for asks, says in _DOCUMENT_FACTS:
             if asks.search(folded):
                 found = next((h for h in hits if h.clause.number is None and says.search(h.clause.text)), None)
-                if found is not None and found not in out:
+                if found is not None and all(found.position != h.position for h in out):
                     out.append(found)
         return out or hits[:1]
 

@@ -468,6 +468,7 @@ def test_who_issued_it_and_since_when_are_answered_from_its_unnumbered_parts(ask
     a = ask("这个意见到底是谁发的？从哪天开始算数？")
     assert not a.refused, a.text
     assert [c["label"] for c in a.citations] == ["前言", "结语"]
+    assert [r["label"] for r in a.retrieved[:2]] == ["前言", "结语"]   # the ranking leads with what is cited
     assert "济南市委、市政府印发" in a.text and "本意见自印发之日起施行" in a.text
 
 

@@ -132,6 +132,7 @@ def test_cross_lingual_topic_vectors_are_kept_and_cached_apart(seed_index, embed
 
 @pytest.mark.parametrize("question", [
     "What is the minimum monthly wage in Jinan right now?",
+    "My train ticket to Qingdao was cancelled. How do I get my money back?",
     "I'm a foreign student in Jinan. How do I extend my residence permit?",
 ])
 def test_english_questions_on_outside_topics_are_refused(policy_bot, question):
