@@ -332,7 +332,10 @@ class ExtractiveAnswerer:
 
         A question of several parts is outside only if each part is: a vector composed
         of two subjects sits nearer to a generic topic than to either subject's own
-        sentence, and one part the document answers makes the question answerable.
+        sentence, and one part the document answers makes the question answerable. And
+        only if the whole is too: parts of a few characters each drift 0.01 towards a
+        generic topic ("市里有没有啥办法让老百姓能买到？咋约？") that the whole question,
+        about masks, does not.
 
         An English question is contrasted in the cross-lingual model's space: e5-small's
         English-to-Chinese cosines put answerable and unanswerable English questions
@@ -344,7 +347,8 @@ class ExtractiveAnswerer:
         pieces = _own_subjects(pieces)
         cross = english and self.outside.has_cross and self.search.cross is not None
         topics = []
-        for piece in pieces if len(pieces) > 1 else [None]:
+        several = len(pieces) > 1
+        for piece in [None, *pieces] if several else [None]:
             group = pieces if piece is None else [piece]
             vector = self.search.query_vector(group)
             similarity, topic = self.outside.nearest(vector)
@@ -354,7 +358,7 @@ class ExtractiveAnswerer:
                 if gap <= self.outside_margin_cross:
                     return None
             else:
-                nearest = ev.dense if piece is None else self.search.nearest_sentence(vector)
+                nearest = ev.dense if piece is None and not several else self.search.nearest_sentence(vector)
                 if similarity - nearest <= self.outside_margin:
                     return None
             topics.append(topic)

@@ -327,6 +327,15 @@ def test_a_question_with_one_answerable_part_is_not_declined_as_an_outside_topic
     assert cited(a)[0] == 16
 
 
+def test_parts_each_slightly_nearer_an_outside_topic_are_not_declined_when_the_whole_is_the_documents(ask):
+    """Each part of this question is 0.006–0.011 nearer an outside topic (vaccines, taxis)
+    than the document; the whole question is nearer 第7条's masks. A question is outside
+    only if the whole and every part are."""
+    a = ask("药店口罩总是断货,排队都买不着。市里有没有啥办法让老百姓能买到?咋约?")
+    assert not a.refused, a.text
+    assert cited(a)[0] == 7
+
+
 def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
     a = ask("社保能免几个月？税能延期交吗？")
     assert not a.refused
