@@ -151,6 +151,7 @@ _DOCUMENT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|-|/)")
 _QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
+_PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
 
 
@@ -203,7 +204,10 @@ class OutsideTerms:
         return None
 
     def thing_in(self, piece: str, places: bool = True) -> str | None:
-        """The absent thing (or, with ``places``, place) a piece of a question names, if any."""
+        """The absent thing or place a piece of a question names, if any. Without
+        ``places`` (the question names the document's own place too: "从青岛回济南…"),
+        another place counts only where the words after it ask about it ("青岛那边",
+        "青岛也有分厂", "青岛的政策")."""
         piece = fold(piece)
         for word, first in self.absent.items():
             if word in piece:
@@ -211,10 +215,12 @@ class OutsideTerms:
         year = self.later_year(piece)
         if year:
             return year
-        for place in self.away if places else []:
+        for place in self.away:
             for m in re.finditer(re.escape(place), piece):
-                if not (_PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()])
-                        or _PLACE_AS_ORIGIN_AFTER.search(piece[m.end():])):
+                after = piece[m.end():]
+                if _PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()]) or _PLACE_AS_ORIGIN_AFTER.search(after):
+                    continue
+                if places or _PLACE_ASKED_ABOUT_AFTER.search(after):
                     return place
         return None
 

@@ -198,6 +198,9 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("我老家青岛的，在这边开店能申请补贴吗", None),    # where the asker is from
     ("河南人在这里打工，返岗有补贴吗", None),
     ("从青岛回济南要隔离几天？", None),                 # names the document's own city
+    ("在青岛出差，回济南后公司社保还能免吗？", None),
+    ("青岛那边是不是也跟济南一样补1000？", "青岛"),     # ...but asks about the other one
+    ("济南的政策我知道了，青岛的政策呢？", "青岛"),
     ("我的房贷还不上了能延期吗？企业贷款能延期吗？", None),  # one part the document may answer
     ("个人房贷能延期还款吗？会不会影响征信？", "房贷"),      # the short second part leans on the first
 ])
