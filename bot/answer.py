@@ -18,7 +18,7 @@ from pathlib import Path
 from .retrieve import Evidence, Hit, HybridSearch, lookup_number
 from .asks import quantity_kind, settled, states
 from .claims import unsupported
-from .outside import OutsideTerms, OutsideTopics
+from .outside import Contrast, OutsideTerms, OutsideTopics, clash
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
 
 MAX_QUESTION = 1000
@@ -221,12 +221,13 @@ class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  max_sentences: int = 3, outside: OutsideTopics | None = None,
                  outside_margin: float = 0.005, outside_margin_cross: float = 0.025,
-                 outside_terms: OutsideTerms | None = None):
+                 outside_terms: OutsideTerms | None = None, contrasts: list[Contrast] | None = None):
         self.search = search
         self.outside = outside
         self.outside_terms = outside_terms
         self.outside_margin = outside_margin
         self.outside_margin_cross = outside_margin_cross
+        self.contrasts = contrasts or []
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
         self.refuse_below = refuse_below
@@ -275,6 +276,11 @@ class ExtractiveAnswerer:
 
         quantity = None if bare_lookup or overall else quantity_kind(question)
         chosen = about or self._choose(hits, ev, question, mode, chunking)
+        other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in chosen])
+        if other:
+            top = chosen[0].clause
+            return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other[0],
+                                 stated=other[1], label=top.label, label_en=_label_en(top), title=top.title)
         stated, missing = ([], []) if bare_lookup or overall else settled(
             split_parts(question) or [question], [s for h in chosen for s in self._relevant(h)],
             [h.clause.text for h in chosen])
@@ -485,8 +491,8 @@ class ExtractiveAnswerer:
         return "\n\n".join(parts), quotes
 
     def _refusal(self, reason: str, lang: str, retrieved=None, conf: float = 0.0, query: str = "",
-                 **extra) -> Answer:
-        key = {"not_covered": "refuse"}.get(reason, reason)
+                 key: str | None = None, **extra) -> Answer:
+        key = key or {"not_covered": "refuse"}.get(reason, reason)
         text = self._fill(lang, key, limit=MAX_QUESTION, **self._doc_values(), **extra)
         return Answer(text, True, [], retrieved or [], reason, lang, round(conf, 4), [], query)
 

@@ -230,3 +230,40 @@ class OutsideTerms:
         places = not any(p in fold(question) for p in self.home)
         named = [self.thing_in(p, places) for p in pieces]
         return named[0] if named and all(named) else None
+
+
+# ------------------------------------------------------------------ contrasts
+# A clause on the right topic may speak to another party than the asker's: 第16条 waives
+# the *employer's* share of social insurance, and "个体户自己交的那份养老保险能免吗" asks
+# about the individual's. Three blind question sets asked this independently; the
+# embedding ranks 第16条 first with high confidence, and quoting it would answer wrongly.
+
+
+@dataclass(frozen=True)
+class Contrast:
+    asked: list[str]    # words naming what the question is about
+    stated: list[str]   # words naming the counterpart a clause may speak to instead
+
+
+def read_contrasts(path: Path) -> list[Contrast]:
+    """One contrast a line: the asked words, ``|``, the counterpart's words."""
+    out = []
+    for line in _list_lines(path):
+        left, sep, right = line.partition("|")
+        asked, stated = [fold(w) for w in left.split()], [fold(w) for w in right.split()]
+        if sep and asked and stated:
+            out.append(Contrast(asked, stated))
+    return out
+
+
+def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> tuple[str, str] | None:
+    """(what is asked, what the clauses speak of instead), each as its side's first word,
+    when the question names one side of a contrast and the cited clauses only the other."""
+    q = fold(question)
+    text = fold("\n".join(clause_texts))
+    for c in contrasts:
+        if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
+            continue
+        if any(w in text for w in c.stated):
+            return c.asked[0], c.stated[0]
+    return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import index as index_store
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
-from .outside import OutsideTerms, OutsideTopics, read_terms, read_topics
+from .outside import OutsideTerms, OutsideTopics, read_contrasts, read_terms, read_topics
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
 
@@ -132,7 +132,8 @@ class PolicyBot:
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
                                       outside_margin=s.outside_margin, outside_margin_cross=s.outside_margin_cross,
-                                      outside_terms=terms)
+                                      outside_terms=terms,
+                                      contrasts=read_contrasts(Path(s.prompts_dir) / s.contrasts_file))
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

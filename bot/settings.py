@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Things (房贷, 电费) and places a question may name; a question about one the
     # document never mentions is refused (bot/outside.py, OutsideTerms). In prompts_dir.
     outside_terms_file: str = "outside_terms.txt"
+    # What a question asks about vs a counterpart a clause may speak to instead
+    # (个人缴费 | 单位缴费; bot/outside.py, clash). In prompts_dir.
+    contrasts_file: str = "contrasts.txt"
     outside_margin: float = 0.005
     # English questions are contrasted in the cross-lingual model's space (see answer.py).
     outside_margin_cross: float = 0.025

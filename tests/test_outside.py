@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.index import build, load
-from bot.outside import OutsideTerms, OutsideTopics, read_terms, read_topics
+from bot.outside import OutsideTerms, OutsideTopics, clash, read_contrasts, read_terms, read_topics
 from bot.pipeline import PolicyBot
 from bot.settings import get_settings
 
@@ -247,3 +247,36 @@ def test_seed_answers_questions_that_only_mention_another_place_in_passing(polic
 def test_words_describing_the_asker_are_not_outside_things(policy_bot, question):
     a, _ = policy_bot.ask(question)
     assert a.reason != "outside_term", a.text
+
+
+# ---------------------------------------------------------------- contrasts
+
+
+def test_read_contrasts_and_clash(tmp_path):
+    f = tmp_path / "contrasts.txt"
+    f.write_text("# 说明\n个人缴费 自己交 | 单位缴费 单位部分\n没有分隔符的行\n | 单位缴费\n", encoding="utf-8")
+    contrasts = read_contrasts(f)
+    assert [(c.asked, c.stated) for c in contrasts] == [(["个人缴费", "自己交"], ["单位缴费", "单位部分"])]
+    employer = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
+    assert clash(contrasts, "我自己交的那份养老保险能免吗", [employer]) == ("个人缴费", "单位缴费")
+    assert clash(contrasts, "企业社保能免吗", [employer]) is None                    # nothing asked
+    assert clash(contrasts, "自己交的能免吗", [employer + "；个人缴费部分照常"]) is None  # the clause names both
+    assert clash(contrasts, "自己交的能免吗", ["推出2000万元消费券"]) is None          # nor the counterpart
+    assert read_contrasts(tmp_path / "missing.txt") == []
+
+
+def test_shipped_contrasts_read():
+    assert any("单位缴费" in c.stated for c in read_contrasts(ROOT / "prompts" / "contrasts.txt"))
+
+
+@pytest.mark.parametrize("question", ["我是个体户，没雇人，自己交的那份养老保险今年能免吗？",
+                                      "我按灵活就业人员交社保，能不能也免几个月？"])
+def test_a_question_about_the_individuals_share_is_not_answered_with_the_employers(policy_bot, question):
+    a, _ = policy_bot.ask(question)
+    assert a.refused and a.reason == "not_stated" and a.citations == [], a.text
+    assert "第16条" in a.text and "“单位缴费”" in a.text and "“个人缴费”" in a.text
+
+
+def test_the_employers_share_is_still_answered(policy_bot):
+    a, _ = policy_bot.ask("我们公司给员工交的社保，单位那部分能免吗？")
+    assert not a.refused and a.citations[0]["number"] == 16, a.text
