@@ -278,9 +278,8 @@ class ExtractiveAnswerer:
         chosen = about or self._choose(hits, ev, question, mode, chunking)
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in chosen])
         if other:
-            top = chosen[0].clause
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other[0],
-                                 stated=other[1], label=top.label, label_en=_label_en(top), title=top.title)
+                                 stated=other[1], **_clause_values(chosen[0].clause))
         stated, missing = ([], []) if bare_lookup or overall else settled(
             split_parts(question) or [question], [s for h in chosen for s in self._relevant(h)],
             [h.clause.text for h in chosen])
@@ -290,9 +289,8 @@ class ExtractiveAnswerer:
             # other parts are the same subject's yes/no ("医保也能减免吗？减多少？"), so
             # quoting the passage would answer a question the document leaves open.
             # Only beside a part the passages do answer is the gap a note.
-            top = chosen[0].clause
             return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
-                                 label=top.label, label_en=_label_en(top), title=top.title)
+                                 **_clause_values(chosen[0].clause))
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
                                      missing=missing)
         wrong = unsupported(question, [h.clause.text for h in chosen])
@@ -479,8 +477,7 @@ class ExtractiveAnswerer:
         for i, hit in enumerate(chosen):
             c = hit.clause
             sentences = [c.text] if bare_lookup else self._sentences_for(hit, quantity)
-            head = self._fill(lang, "lead" if i == 0 else "also", label=c.label, label_en=_label_en(c), title=c.title,
-                              **values)
+            head = self._fill(lang, "lead" if i == 0 else "also", **_clause_values(c), **values)
             body = self.templates["zh"]["quote"].format(text=_join_quoted(sentences, c))
             parts.append(f"{head}\n{body}")
             quotes.append({"label": c.label, "sentences": sentences})
@@ -513,6 +510,11 @@ def _join_quoted(sentences: list[str], clause) -> str:
 
 def _names(asks, lang: str) -> str:
     return ", ".join(a.name_en for a in asks) if lang == "en" else "、".join(a.name for a in asks)
+
+
+def _clause_values(clause) -> dict:
+    """A reply template's {label}, {label_en} and {title} for a clause."""
+    return {"label": clause.label, "label_en": _label_en(clause), "title": clause.title}
 
 
 def _label_en(clause) -> str:
