@@ -176,12 +176,16 @@ _ABOUT_A_CLAUSE = re.compile(
 # A question about the document as a whole: who issued it, since when it applies, what
 # it sets out to do. Any policy answers these in its unnumbered parts (preamble,
 # 总体要求, closing), which no single clause outranks on its own words: "这53条总的思路
-# 是啥" matched 第2条 and "這個53條是誰發的" 第52条. The overall asks need no reference
-# to the document; who/when asks do ("社保减免什么时候开始" is about 第16条).
-_THE_DOCUMENT = (r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法|[0-9]+\s*条)"
+# 是啥" matched 第2条 and "這個53條是誰發的" 第52条. Both kinds of ask need the
+# document named, or an overall ask that opens the question ("总的思路是啥"):
+# "社保减免什么时候开始" is about 第16条, "就业方面总的目标" about the clauses on jobs.
+_THE_DOCUMENT = (r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法|[0-9零〇一二三四五六七八九十百]+\s*条)"
                  r"|^(文件|意见)|\b(this|the) (document|policy|measures)\b")
+# Words before an overall ask that leave it about the document ("说白了，总的思路是啥"),
+# unlike a subject ("社保减免的总体目标").
+_LEAD_IN = re.compile(r"^(说白了|简单说|简单来说|请问|问一下|想问一下?|那么?|我想知道|总之)?[，,：:\s]*")
 _ABOUT_DOCUMENT_ALONE = re.compile(
-    r"总的?(思路|要求|目标|原则)|总体(要求|思路|目标|部署)|整体(思路|要求|目标)|指导思想|基本原则|"
+    r"(总的|总体上?|整体上?)(的|是|上)?.{0,4}(思路|要求|目标|原则|部署|考虑)|总(思路|要求|目标)|指导思想|基本原则|"
     r"\b(overall|main) (goal|aim|idea|approach|objective)s?\b", re.I)
 _ABOUT_DOCUMENT_ASK = re.compile(
     r"谁(发|出|定|制定|颁布|印发|出台)|哪个?(部门|单位|机关)(发|出|印发|制定|出台)|发文(单位|机关)|"
@@ -203,8 +207,10 @@ _DOCUMENT_FACTS = [
 
 def about_document(question: str) -> bool:
     q = fold(question)
-    return bool(_ABOUT_DOCUMENT_ALONE.search(q)
-                or (_ABOUT_DOCUMENT_ASK.search(q) and re.search(_THE_DOCUMENT, q, re.I)))
+    names_it = re.search(_THE_DOCUMENT, q, re.I)
+    if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", q, 1))):
+        return True
+    return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it)
 
 
 # Characters a part needs to carry a subject of its own (outside-topic test).

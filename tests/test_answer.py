@@ -465,6 +465,10 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     ("這份意見從什麼時候開始生效？", True),
     ("Who issued this document?", True),
     ("文件里的总体要求是什么", True),
+    ("說白了，總的思路是啥", True),
+    ("這個五十三條的文件總體上是什麼思路", True),
+    ("社保减免的总体目标是什么", False),       # an overall ask about a subject of the document
+    ("就业方面总的目标是多少", False),
     ("社保减免什么时候开始？", False),         # when, but of 第16条's relief
     ("什么时候能领到补贴？", False),
     ("哪个部门负责发放消费券？", False),
