@@ -12,7 +12,7 @@ from pathlib import Path
 import bm25s
 
 from .clauses import Clause
-from .text import terms
+from .text import fold, list_lines, terms
 
 CLAUSES_DIR, SENTENCES_DIR = "bm25-clauses", "bm25-sentences"
 
@@ -37,3 +37,23 @@ def load(directory: Path) -> bm25s.BM25 | None:
     if not (Path(directory) / "params.index.json").exists():
         return None
     return bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+
+
+# ------------------------------------------------------------------ synonyms
+# A resident says "坐地起价" and "假口罩"; a policy says "哄抬物价" and "假劣防疫用品".
+# Character bigrams share nothing there, and e5-small misses the paraphrase too: three
+# blind question sets asked about price gouging and fake masks and got the clause on
+# mask supply. A synonym list (``prompts/synonyms.txt``) adds the official term to the
+# lexical query when the question says a colloquial one; the dense query is untouched.
+
+
+def read_synonyms(path: Path) -> list[list[str]]:
+    """One group a line: the official term first, then words residents use for it."""
+    return [[fold(w) for w in line.split()] for line in list_lines(path) if len(line.split()) > 1]
+
+
+def expand(query: str, synonyms: list[list[str]]) -> str:
+    """The query with the official term of every group it names colloquially appended."""
+    folded = fold(query)
+    extra = [g[0] for g in synonyms if g[0] not in folded and any(w in folded for w in g[1:])]
+    return f"{query} {' '.join(extra)}" if extra else query

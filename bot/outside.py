@@ -26,24 +26,14 @@ import numpy as np
 
 from .claims import attributes
 from .embeddings import VectorEmbeddings
-from .text import fold
+from .text import fold, list_lines
 
 log = logging.getLogger("bot.outside")
 
 
-def _list_lines(path: Path) -> list[str]:
-    """The entries of an admin-edited list: stripped lines without blanks and ``#``
-    comments. No file, no entries."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
 def read_topics(path: Path) -> list[str]:
     """One topic per line."""
-    return list(dict.fromkeys(_list_lines(path)))
+    return list(dict.fromkeys(list_lines(path)))
 
 
 @dataclass
@@ -160,7 +150,7 @@ def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
     groups: list[list[str]] = []
     places: list[str] = []
     in_places = False
-    for line in _list_lines(path):
+    for line in list_lines(path):
         if line == "[places]":
             in_places = True
             continue
@@ -248,7 +238,7 @@ class Contrast:
 def read_contrasts(path: Path) -> list[Contrast]:
     """One contrast a line: the asked words, ``|``, the counterpart's words."""
     out = []
-    for line in _list_lines(path):
+    for line in list_lines(path):
         left, sep, right = line.partition("|")
         asked, stated = [fold(w) for w in left.split()], [fold(w) for w in right.split()]
         if sep and asked and stated:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import index as index_store
+from . import lexical
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
 from .outside import OutsideTerms, OutsideTopics, read_contrasts, read_terms, read_topics
@@ -121,7 +122,8 @@ class PolicyBot:
             log.warning("index %s has no %s sentence vectors: cross-lingual ranking is off until it is rebuilt",
                         version.name, cross.name)
             cross = None
-        search = HybridSearch(version, self.embedder, cross=cross)
+        search = HybridSearch(version, self.embedder, cross=cross,
+                              synonyms=lexical.read_synonyms(Path(self.settings.prompts_dir) / self.settings.synonyms_file))
         s = self.settings
         outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,

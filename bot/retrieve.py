@@ -124,9 +124,11 @@ def _dense_norm(x: np.ndarray) -> np.ndarray:
 class HybridSearch:
     """The retrieval engine over one loaded index version."""
 
-    def __init__(self, version: Version, embedder: VectorEmbeddings, cross: VectorEmbeddings | None = None):
+    def __init__(self, version: Version, embedder: VectorEmbeddings, cross: VectorEmbeddings | None = None,
+                 synonyms: list[list[str]] | None = None):
         self.version = version
         self.embedder = embedder
+        self.synonyms = synonyms or []
         clauses = version.clauses
         n = len(clauses)
         # BM25 as saved with the version; a version built before it was kept rebuilds it.
@@ -186,7 +188,7 @@ class HybridSearch:
         if chunking not in CHUNKINGS:
             raise ValueError(f"chunking must be one of {CHUNKINGS}")
         n = len(self.clauses)
-        qterms = terms(query)
+        qterms = terms(lexical.expand(query, self.synonyms))
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
         pieces = [fold(p) for p in (pieces or [query])]

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # What a question asks about vs a counterpart a clause may speak to instead
     # (个人缴费 | 单位缴费; bot/outside.py, clash). In prompts_dir.
     contrasts_file: str = "contrasts.txt"
+    # Official terms and the words residents use for them, added to the lexical query
+    # (bot/lexical.py, expand). In prompts_dir.
+    synonyms_file: str = "synonyms.txt"
     outside_margin: float = 0.005
     # English questions are contrasted in the cross-lingual model's space (see answer.py).
     outside_margin_cross: float = 0.025

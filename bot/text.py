@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 # NBSP, ideographic space, zero-width characters and friends all become one space:
 # documents pasted from web pages and Word carry every kind.
@@ -111,3 +112,13 @@ def terms(text: str) -> list[str]:
             i += 1
     flush()
     return out
+
+
+def list_lines(path: Path) -> list[str]:
+    """The entries of an admin-edited list: stripped lines without blanks and ``#``
+    comments. No file, no entries."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]

@@ -282,3 +282,10 @@ def test_without_cross_vectors_search_still_works(engine, embedder):
     plain = HybridSearch(engine.version, embedder)
     hits, _ = plain.search(SOCIAL_INSURANCE, 3)
     assert hits[0].clause.number == 16 and "cross_sentence" not in hits[0].channels
+
+
+def test_a_colloquial_word_finds_the_clause_in_official_terms(policy_bot):
+    """"坐地起价" and "假口罩" are 第13条's 哄抬物价 and 假劣防疫用品 (prompts/synonyms.txt);
+    without the synonyms the clause on mask supply (第7条) ranks first."""
+    hits = policy_bot.search("现在有人卖假口罩还坐地起价，政府管不管？")
+    assert hits[0].clause.number == 13

@@ -1,0 +1,28 @@
+"""bot.lexical: the synonym list that adds official terms to the lexical query."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.lexical import expand, read_synonyms
+from bot.text import terms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_read_synonyms_skips_comments_and_single_words(tmp_path):
+    f = tmp_path / "synonyms.txt"
+    f.write_text("# 说明\n哄抬物价 坐地起价 涨价\n孤零零\n\n假劣 假貨\n", encoding="utf-8")
+    assert read_synonyms(f) == [["哄抬物价", "坐地起价", "涨价"], ["假劣", "假货"]]   # folded to simplified
+    assert read_synonyms(tmp_path / "missing.txt") == []
+
+
+def test_expand_adds_the_official_term_of_a_colloquial_word():
+    groups = [["哄抬物价", "坐地起价", "涨价"], ["假劣", "假货"]]
+    assert expand("有人卖假货还坐地起价", groups) == "有人卖假货还坐地起价 哄抬物价 假劣"
+    assert expand("打击哄抬物价的有哪些规定", groups) == "打击哄抬物价的有哪些规定"      # already official
+    assert expand("小微企业社保能免几个月", groups) == "小微企业社保能免几个月"
+    assert "哄抬" in terms(expand("坐地起價", groups))                                  # traditional too
+
+
+def test_shipped_synonyms_read():
+    assert any(g[0] == "哄抬物价" for g in read_synonyms(ROOT / "prompts" / "synonyms.txt"))
