@@ -284,8 +284,13 @@ def test_without_cross_vectors_search_still_works(engine, embedder):
     assert hits[0].clause.number == 16 and "cross_sentence" not in hits[0].channels
 
 
-def test_a_colloquial_word_finds_the_clause_in_official_terms(policy_bot):
-    """"坐地起价" and "假口罩" are 第13条's 哄抬物价 and 假劣防疫用品 (prompts/synonyms.txt);
-    without the synonyms the clause on mask supply (第7条) ranks first."""
-    hits = policy_bot.search("现在有人卖假口罩还坐地起价，政府管不管？")
-    assert hits[0].clause.number == 13
+@pytest.mark.parametrize("question, clause", [
+    # 第13条's 哄抬物价 and 假劣防疫用品; without the synonyms 第7条 (mask supply) ranks first
+    ("现在有人卖假口罩还坐地起价，政府管不管？", 13),
+    # 第26条's 血液透析 and 第36条's 无接触配送, as held-out 8 and 10 asked (第6条 and 第34条 without)
+    ("我媽要定期洗腎,疫情這段時間去醫院看病是不是得先預約?她洗腎這事有沒有保障?", 26),
+    ("开社区超市的 大家都不出门 政府对线上卖菜送货上门这种有啥鼓励的方向", 36),
+])
+def test_a_colloquial_word_finds_the_clause_in_official_terms(policy_bot, question, clause):
+    """prompts/synonyms.txt adds the official term to the lexical query."""
+    assert policy_bot.search(question)[0].clause.number == clause
