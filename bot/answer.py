@@ -136,7 +136,10 @@ FOLLOW_UP_OWN = 0.6
 # 0.03–0.09 per set for one fact lost (README, "Evaluation").
 PART_CONFIDENCE = 0.75
 
-_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是|以及|同时|and also|also)")
+# A question typed without punctuation separates its asks with spaces and words:
+# "俩问题：一是单位社保能免多久 二是新招人给不给补贴", "…补贴标准多少 还有冷库电费按啥价算".
+_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是|以及|同时|and also|also)"
+                         r"|(?<=[\u4e00-\u9fff])\s+(?=二是|第二个?|其次|另外|还有|再就是|再一个)")
 
 
 def split_parts(question: str) -> list[str]:
@@ -181,9 +184,10 @@ _ABOUT_A_CLAUSE = re.compile(
 # "社保减免什么时候开始" is about 第16条, "就业方面总的目标" about the clauses on jobs.
 _THE_DOCUMENT = (r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法|[0-9零〇一二三四五六七八九十百]+\s*条)"
                  r"|^(文件|意见)|\b(this|the) (document|policy|measures)\b")
-# Words before an overall ask that leave it about the document ("说白了，总的思路是啥"),
-# unlike a subject ("社保减免的总体目标").
-_LEAD_IN = re.compile(r"^(说白了|简单说|简单来说|请问|问一下|想问一下?|那么?|我想知道|总之)?[，,：:\s]*")
+# Words before an overall ask that leave it about the document ("说白了，总的思路是啥",
+# "市里总的思路是啥"), unlike a subject ("社保减免的总体目标").
+_LEAD_IN = re.compile(r"^(说白了|简单说|简单来说|请问|问一下|想问一下?|那么?|我想知道|总之)?[，,：:\s]*"
+                      r"(市里|市政府|政府|上面|咱们?(济南|市里)?|济南市?)?(的|这次)?")
 _ABOUT_DOCUMENT_ALONE = re.compile(
     r"(总的|总体上?|整体上?)(的|是|上)?.{0,4}(思路|要求|目标|原则|部署|考虑)|总(思路|要求|目标)|指导思想|基本原则|"
     r"\b(overall|main) (goal|aim|idea|approach|objective)s?\b", re.I)
@@ -208,7 +212,8 @@ _DOCUMENT_FACTS = [
 def about_document(question: str) -> bool:
     q = fold(question)
     names_it = re.search(_THE_DOCUMENT, q, re.I)
-    if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", q, 1))):
+    if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or any(
+            _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", part, 1)) for part in split_parts(q) or [q])):
         return True
     return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it)
 

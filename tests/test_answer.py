@@ -310,6 +310,11 @@ def test_lookup_inside_a_question_answers_from_that_clause(ask):
     assert "3个月" in a.text
 
 
+def test_a_question_typed_without_punctuation_gets_a_clause_per_ask(ask):
+    a = ask("小公司老板 俩问题：一是单位社保能免多久 二是现在新招人政府给不给补贴 一个人给多少")
+    assert cited(a)[:2] == [16, 24] and "1000元" in a.text, a.text
+
+
 def test_a_multi_part_question_is_embedded_part_by_part_not_again_whole(policy_bot, engine):
     """Latency: the question's vector is composed of its parts' (bot.embeddings.composed)."""
     question = "餐馆房租能减免吗？员工社保能缓交几个月？"
@@ -348,6 +353,11 @@ def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
     ("社保能免几个月？税能延期交吗？", ["社保能免几个月", "税能延期交吗"]),
     ("小微企业社保能免几个月？", ["小微企业社保能免几个月"]),
     ("社保怎么办？咋办？", ["社保怎么办咋办"]),
+    ("小微企业社保能免几个月，还有税能缓交吗", ["小微企业社保能免几个月", "税能缓交吗"]),
+    # typed without punctuation: spaces and 二是 / 还有 separate the asks
+    ("俩问题：一是单位社保能免多久 二是新招人给不给补贴", ["俩问题：一是单位社保能免多久", "二是新招人给不给补贴"]),
+    ("新盖的温室补贴标准多少 还有冷库电费按啥价算", ["新盖的温室补贴标准多少", "还有冷库电费按啥价算"]),
+    ("开出租的 想问问公交出租车咋安排", ["开出租的 想问问公交出租车咋安排"]),
 ])
 def test_split_parts(question, parts):
     assert split_parts(question) == parts
@@ -466,6 +476,7 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     ("Who issued this document?", True),
     ("文件里的总体要求是什么", True),
     ("說白了，總的思路是啥", True),
+    ("先抓防疫还是先复工？市里总的思路是啥", True),
     ("這個五十三條的文件總體上是什麼思路", True),
     ("社保减免的总体目标是什么", False),       # an overall ask about a subject of the document
     ("就业方面总的目标是多少", False),
