@@ -39,7 +39,8 @@ _OFF_TASK = re.compile("|".join([
     r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明"
     r"|承诺书|保证书|担保书|申请书|证明信|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件)",
     # Requests to make an answer up: the bot quotes the document or declines, it never guesses.
-    r"(随便|瞎)(编|说|猜|估|蒙)|编(一|个)个?(数|数字|金额|答案)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
+    r"(随便|瞎)(编|说|猜|估|蒙)|编(一|个)个?.{0,16}(数|数字|金额|答案|数据)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
+    r"|(不用|不必|不需要)是真的|假的也行|看着像就行"
     r"|不用(讲|管|给|提|看)?(依据|根据|出处|来源)|(别|不要|不许|不准|不能)(跟我)?说(不知道|没有|不清楚)",
     r"make (something|it|one|a number|numbers|an answer) up|just (guess|estimate|make)|(your|a) best guess",
     r"(write|compose|tell) (me )?(a |an |some )?(\w+ ){0,3}(poem|song|story|joke|essay|code|program|script)",
@@ -206,6 +207,8 @@ _DOCUMENT_FACTS = [
     (re.compile(r"谁|哪个?(部门|单位|机关)|发文|who", re.I), re.compile(r"(印发|发布|颁布|出台|制定)《")),
     (re.compile(r"什么时候|哪天|何时|几号|生效|施行|实施|有效期|算数|为准|when|effect", re.I),
      re.compile(r"施行|生效|起执行|起实施|为准")),
+    (re.compile(r"思路|要求|目标|原则|指导|想达到|宗旨|goal|aim|idea|approach|objective", re.I),
+     re.compile(r"总体要求|总要求|指导思想|基本原则|为指导")),
 ]
 
 
@@ -268,7 +271,9 @@ class ExtractiveAnswerer:
         retrieved = [h.brief() for h in hits]
         bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
         conf = 1.0 if (ev.lookup and bare_lookup) or (overall and hits) else self._confidence(ev, lang == "en")
-        if bare_lookup and not ev.lookup:
+        if lookup_number(question) is not None and not ev.lookup:
+            # "请引用第60条的原文…" names a clause the document does not have: say so, rather
+            # than answer the rest as if it did.
             number = lookup_number(question)
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
                                  label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
