@@ -15,8 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .retrieve import Evidence, Hit, HybridSearch, lookup_number
-from .asks import quantity_kind, settled, states
+from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number
+from .asks import QUANTITIES, asked, settled, states
 from .claims import unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, clash
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
@@ -35,11 +35,14 @@ _OFF_TASK = re.compile("|".join([
     r"(重复|复述|输出|打印).{0,8}(以上|上面|之前|前面).{0,6}(内容|指令|文字|提示)",
     r"(you are now|act as|pretend (to be|you)|role-?play|扮演|假装|你现在就?是|你(现在)?就?当(一回|一下|个|一个)?"
     r"(市长|领导|局长|书记|官员|政府|律师|顾问|专家)|从现在起你)",
-    r"(用|以|拿).{0,6}(市长|领导|局长|书记|官员|政府|官方)的?(口气|口吻|语气|身份|名义)",
-    r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明"
-    r"|承诺书|保证书|担保书|申请书|证明信|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件)",
+    r"(用|以|拿).{0,6}(市长|领导|局长|书记|官员|政府|官方)的?(口气|口吻|语气)",
+    r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章|证明)",
+    # Documents a resident may well ask *about* ("需要写申请书吗", "原来的批文还有效吗"):
+    # only a request that the bot write one is off task.
+    r"(帮我|给我|替我|你)(们)?.{0,6}(写|编|拟|起草)(一|两|几)?(个|份|篇)?.{0,8}"
+    r"(承诺书|保证书|担保书|申请书|证明信|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件)",
     # Requests to make an answer up: the bot quotes the document or declines, it never guesses.
-    r"(随便|瞎)(编|说|猜|估|蒙)|编(一|个)个?.{0,16}(数|数字|金额|答案|数据)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
+    r"(随便|瞎)(编|猜|估|蒙)|随便说(一|个)|编(一|个)个?.{0,16}(数|数字|金额|答案|数据)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
     r"|(不用|不必|不需要)是真的|假的也行|看着像就行"
     r"|不用(讲|管|给|提|看)?(依据|根据|出处|来源)|(别|不要|不许|不准|不能)(跟我)?说(不知道|没有|不清楚)",
     r"make (something|it|one|a number|numbers|an answer) up|just (guess|estimate|make)|(your|a) best guess",
@@ -146,13 +149,19 @@ _PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是
 def split_parts(question: str) -> list[str]:
     """The separate asks of a question; tiny fragments ("咋办？") stay with their neighbour."""
     parts: list[str] = []
+    lead = ""  # a short first fragment ("单位社保 还有个人的…") leads the next part
     for piece in _PART_BREAK.split(question):
         piece = piece.strip(" ，,")
+        if not parts and lead:
+            piece = f"{lead} {piece}".strip()
+            lead = ""
         if len(re.sub(r"\W", "", piece)) >= 5:
             parts.append(piece)
         elif parts and piece:
             parts[-1] += piece
-    return parts
+        elif piece:
+            lead = piece
+    return parts or ([lead] if len(re.sub(r"\W", "", lead)) >= 5 else [])
 
 
 def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85) -> float:
@@ -183,14 +192,15 @@ _ABOUT_A_CLAUSE = re.compile(
 # 是啥" matched 第2条 and "這個53條是誰發的" 第52条. Both kinds of ask need the
 # document named, or an overall ask that opens the question ("总的思路是啥"):
 # "社保减免什么时候开始" is about 第16条, "就业方面总的目标" about the clauses on jobs.
-_THE_DOCUMENT = (r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法|[0-9零〇一二三四五六七八九十百]+\s*条)"
-                 r"|^(文件|意见)|\b(this|the) (document|policy|measures)\b")
+_THE_DOCUMENT = re.compile(r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法)"
+                           rf"|{DOCUMENT_BY_COUNT}|^(文件|意见)|\b(this|the) (document|policy|measures)\b", re.I)
 # Words before an overall ask that leave it about the document ("说白了，总的思路是啥",
 # "市里总的思路是啥"), unlike a subject ("社保减免的总体目标").
 _LEAD_IN = re.compile(r"^(说白了|简单说|简单来说|请问|问一下|想问一下?|那么?|我想知道|总之)?[，,：:\s]*"
                       r"(市里|市政府|政府|上面|咱们?(济南|市里)?|济南市?)?(的|这次)?")
 _ABOUT_DOCUMENT_ALONE = re.compile(
-    r"(总的|总体上?|整体上?)(的|是|上)?.{0,4}(思路|要求|目标|原则|部署|考虑)|总(思路|要求|目标)|指导思想|基本原则|"
+    r"(总的|总体上?|整体上?)(来说|来看)?(的|是|上)?(什么|啥)?(的)?(指导)?(思路|要求|目标|原则|部署|考虑|思想)"
+    r"|总(思路|要求|目标)|指导思想|基本原则|"
     r"\b(overall|main) (goal|aim|idea|approach|objective)s?\b", re.I)
 _ABOUT_DOCUMENT_ASK = re.compile(
     r"谁(发|出|定|制定|颁布|印发|出台)|哪个?(部门|单位|机关)(发|出|印发|制定|出台)|发文(单位|机关)|"
@@ -214,7 +224,7 @@ _DOCUMENT_FACTS = [
 
 def about_document(question: str) -> bool:
     q = fold(question)
-    names_it = re.search(_THE_DOCUMENT, q, re.I)
+    names_it = _THE_DOCUMENT.search(q)
     if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or any(
             _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", part, 1)) for part in split_parts(q) or [q])):
         return True
@@ -280,7 +290,7 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < self.refuse_below:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
-        if not (bare_lookup or ev.lookup or overall) and self.outside_terms:
+        if not (bare_lookup or ev.lookup) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
             term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
             if term:
@@ -290,7 +300,6 @@ class ExtractiveAnswerer:
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
-        quantity = None if bare_lookup or overall else quantity_kind(question)
         chosen = about or self._choose(hits, ev, question, mode, chunking)
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in chosen])
         if other:
@@ -307,6 +316,8 @@ class ExtractiveAnswerer:
             # Only beside a part the passages do answer is the gap a note.
             return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
                                  **_clause_values(chosen[0].clause))
+        # The amount a passage must show: what a part asks and the passages state.
+        quantity = next((a for a in stated if a in QUANTITIES), None)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
                                      missing=missing)
         wrong = unsupported(question, [h.clause.text for h in chosen])
@@ -425,12 +436,20 @@ class ExtractiveAnswerer:
         if len(parts) < 2:
             return self._about_document_hits(hits, question)
         chosen: list[Hit] = []
+        others: list[Hit] = []
         for part in parts:
             if _ABOUT_DOCUMENT_ALONE.search(fold(part)) or _ABOUT_DOCUMENT_ASK.search(fold(part)):
                 part_hits, _ = self.search.search(part, len(self.search.clauses), mode=mode)
                 chosen += self._about_document_hits(self._unnumbered_first(part_hits), part)
-        unique = list({h.position: h for h in chosen}.values())
-        return unique[:3] or self._about_document_hits(hits, question)
+            elif asked(part) is not None:
+                # "这个政策什么时候开始执行？中小微企业社保能免几个月？": a concrete ask of its own
+                # is a clause's. A part that restates the overall question ("防疫跟复工怎么兼顾")
+                # asks nothing concrete and adds nothing.
+                part_hits, part_ev = self.search.search(part, 3, mode=mode)
+                if part_hits and self._confidence(part_ev, language_of(part) == "en") >= PART_CONFIDENCE:
+                    others.append(part_hits[0])
+        unique = list({h.position: h for h in chosen + others}.values())
+        return unique[:3] if chosen else self._about_document_hits(hits, question) + others[:2]
 
     @staticmethod
     def _about_document_hits(hits: list[Hit], ask: str) -> list[Hit]:
@@ -441,6 +460,7 @@ class ExtractiveAnswerer:
             if asks.search(folded):
                 found = next((h for h in hits if h.clause.number is None and says.search(h.clause.text)), None)
                 if found is not None and all(found.position != h.position for h in out):
+                    _lead_with(found, says)
                     out.append(found)
         return out or hits[:1]
 
@@ -522,6 +542,16 @@ def _join_quoted(sentences: list[str], clause) -> str:
         out += s
         last = i
     return out
+
+
+def _lead_with(hit: Hit, says: re.Pattern) -> None:
+    """Rank the hit's sentences that say ``says`` first, so the quote is the sentence that
+    answers ("本意见自印发之日起施行"), not the one sharing the most words with the question."""
+    if not hit.sentences:
+        return
+    top = hit.sentences[0][1]
+    hit.sentences = sorted(((t, top + 1e-3 if says.search(t) else sc) for t, sc in hit.sentences),
+                           key=lambda s: -s[1])
 
 
 def _names(asks, lang: str) -> str:

@@ -70,7 +70,8 @@ DETAILS = [
         re.compile(r"\d{5,}|热线"), False),
     # A date must be in the sentences that match: a clause's other dates are about other things.
     Ask("具体日期", "the date",
-        re.compile(r"哪天|哪一天|几月几[号日]|几号(?![线楼窗门口])|具体(的)?(日子|日期)|什么日子|哪个日子|(what|which) (date|day)",
+        re.compile(r"哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
+                   r"|(what|which) (date|day)",
                    re.I),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
@@ -87,19 +88,14 @@ def asked(text: str) -> Ask | None:
     """What a question (or a part of one) asks for, if it asks for a quantity or a detail.
 
     A detail outranks a quantity: "每天几点开抢" asks a time, not a count."""
+    text = _VAGUE_NUMBER.sub("", text)
     for ask in DETAILS:
         if ask.asks.search(text):
             return ask
-    text = _VAGUE_NUMBER.sub("", text)
     for ask in QUANTITIES:
         if ask.asks.search(text):
             return ask
     return None
-
-
-def quantity_kind(question: str) -> Ask | None:
-    ask = asked(question)
-    return ask if ask in QUANTITIES else None
 
 
 def states(ask: Ask, sentence: str) -> bool:

@@ -139,6 +139,8 @@ def _write_cache(path: Path, data: dict) -> None:
 # in a question also a bare year ("in 2022").
 _DOCUMENT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|-|/)")
 _QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
+# A year followed by what the asker did then describes the asker ("我2021年开的店").
+_YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
@@ -184,12 +186,15 @@ class OutsideTerms:
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
         policy says nothing about it. Earlier years are left alone: "2018年开的店"
-        describes the asker; and a year the question attributes to the document
+        describes the asker, and so does a later one followed by what the asker did then
+        ("我2021年开的店"); and a year the question attributes to the document
         ("文件上写着可以延期到2021年6月底，对吧？") is a claim the cited clause corrects."""
         if not self.years or attributes(piece):
             return None
-        for y in map(int, _QUESTION_YEAR.findall(piece)):
-            if self.years[-1] < y <= self.years[-1] + 50 and y not in self.years:
+        for m in _QUESTION_YEAR.finditer(piece):
+            y = int(m.group(1))
+            if (self.years[-1] < y <= self.years[-1] + 50 and y not in self.years
+                    and not _YEAR_OF_THE_ASKER.search(piece[m.end():])):
                 return f"{y}年"
         return None
 
@@ -231,8 +236,12 @@ class OutsideTerms:
 
 @dataclass(frozen=True)
 class Contrast:
-    asked: list[str]    # words naming what the question is about
-    stated: list[str]   # words naming the counterpart a clause may speak to instead
+    asked: tuple[str, ...]    # words naming what the question is about
+    stated: tuple[str, ...]   # words naming the counterpart a clause may speak to instead
+
+
+# An asker who speaks for an employer ("我们企业自己交的…", "公司自己缴的…").
+_AN_EMPLOYER = re.compile(r"(我们|咱们?|我的|本)?(企业|公司|单位|厂子?|工厂)(自己|这边|那部分|部分|交的|缴的)")
 
 
 def read_contrasts(path: Path) -> list[Contrast]:
@@ -240,7 +249,7 @@ def read_contrasts(path: Path) -> list[Contrast]:
     out = []
     for line in list_lines(path):
         left, sep, right = line.partition("|")
-        asked, stated = [fold(w) for w in left.split()], [fold(w) for w in right.split()]
+        asked, stated = tuple(fold(w) for w in left.split()), tuple(fold(w) for w in right.split())
         if sep and asked and stated:
             out.append(Contrast(asked, stated))
     return out
@@ -253,6 +262,9 @@ def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> 
     text = fold("\n".join(clause_texts))
     for c in contrasts:
         if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
+            continue
+        if any(w in q for w in c.stated if not any(w in a for a in c.asked)) or _AN_EMPLOYER.search(q):
+            # "我们企业自己交的社保部分" asks about the counterpart after all.
             continue
         if any(w in text for w in c.stated):
             return c.asked[0], c.stated[0]

@@ -27,12 +27,17 @@ WEIGHTS = {"bm25_clause": 0.15, "bm25_sentence": 0.15, "dense_clause": 0.3, "den
            # the cross-lingual model's sentence cosines (hybrid mode only; see HybridSearch)
            "cross_sentence": 0.7}
 
+# "这53条", "这份53条", "這個五十三條": a count of clauses after "this" names the whole
+# document, not its last clause ("这一条", "这三条" are no such count).
+DOCUMENT_BY_COUNT = (r"(这个|这份|这部|这些|整个|全部|所有|一共|这|该|本|共)\s*"
+                     r"([0-9]{2,}|[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]百[零〇一二三四五六七八九十]*)\s*条")
+_DOCUMENT_BY_COUNT = re.compile(DOCUMENT_BY_COUNT)
+
 _LOOKUP = [
     re.compile(r"第\s*([0-9零〇一二三四五六七八九十百两]+)\s*条"),
-    # "16条" is a clause, but "这个53条意见" / "20条措施" / "这53条总的思路" names a whole document.
-    re.compile(r"(?<![0-9.])(?<!这)(?<!这个)(?<!这些)(?<!整个)(?<!全部)(?<!所有)(?<!一共)(?<!共)"
-               r"([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政))"),
-    re.compile(r"\b(?:clause|article|item|no\.?|#)\s*([0-9]{1,4})\b"),
+    # "16条" is a clause, but "这个53条意见" / "20条措施" names a whole document.
+    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政))"),
+    re.compile(r"\b(?:clause|article|item|no\.|#)\s*([0-9]{1,4})\b"),
 ]
 
 
@@ -41,6 +46,7 @@ def lookup_number(query: str) -> int | None:
     q = fold(query).strip()
     if re.fullmatch(r"[0-9]{1,4}", q):
         return int(q)
+    q = _DOCUMENT_BY_COUNT.sub(" ", q)
     for rx in _LOOKUP:
         m = rx.search(q)
         if m:

@@ -251,6 +251,12 @@ def test_guessing_words_in_a_real_question_are_not_a_request_to_invent(ask, ques
     assert not ask(question).refused
 
 
+@pytest.mark.parametrize("question", ["需要写申请书吗", "要不要写信用承诺书", "原来的批文还有效吗", "后来又发了公文吗",
+                                      "以市政府名义发放的消费券能转让吗", "你这不是瞎说吗"])
+def test_questions_about_documents_and_officials_are_not_off_task(ask, question):
+    assert ask(question).reason != "off_task"
+
+
 @pytest.mark.parametrize("question", ["第99条", "请直接引用文件第60条的原文，告诉我企业复工补贴标准"])
 def test_lookup_of_a_missing_clause(ask, engine, question):
     """A question naming a clause the document lacks is told so, not answered from another."""
@@ -362,6 +368,7 @@ def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
     ("俩问题：一是单位社保能免多久 二是新招人给不给补贴", ["俩问题：一是单位社保能免多久", "二是新招人给不给补贴"]),
     ("新盖的温室补贴标准多少 还有冷库电费按啥价算", ["新盖的温室补贴标准多少", "还有冷库电费按啥价算"]),
     ("开出租的 想问问公交出租车咋安排", ["开出租的 想问问公交出租车咋安排"]),
+    ("单位社保 还有个人的能免多久", ["单位社保 还有个人的能免多久"]),   # a short first piece is kept
 ])
 def test_split_parts(question, parts):
     assert split_parts(question) == parts
@@ -484,6 +491,9 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     ("這個五十三條的文件總體上是什麼思路", True),
     ("社保减免的总体目标是什么", False),       # an overall ask about a subject of the document
     ("就业方面总的目标是多少", False),
+    ("总的来说社保目标是啥", False),
+    ("这一条什么时候开始执行", False),         # one clause, after a question on it
+    ("这 53 条是谁发的", True),
     ("社保减免什么时候开始？", False),         # when, but of 第16条's relief
     ("什么时候能领到补贴？", False),
     ("哪个部门负责发放消费券？", False),
@@ -505,3 +515,13 @@ def test_the_overall_idea_is_the_general_requirements(ask, question):
     a = ask(question)
     assert not a.refused, a.text
     assert a.citations[0]["label"] == "总体要求"
+
+
+def test_a_concrete_ask_beside_a_question_about_the_document_gets_its_clause(ask):
+    a = ask("这个政策什么时候开始执行？中小微企业社保能免几个月？")
+    assert [c["label"] for c in a.citations] == ["结语", "第16条"], a.text
+    assert "自印发之日起施行" in a.text and "5个月" in a.text
+
+
+def test_a_question_about_the_document_still_meets_the_named_thing_check(ask):
+    assert ask("这份文件对房贷的有效期是多久").reason == "outside_term"

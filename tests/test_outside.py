@@ -179,6 +179,8 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("Will there be vouchers in 2023?") == "2023年"
     assert terms.thing_in("2021年还能享受吗") is None        # the document names 2021
     assert terms.thing_in("我们2018年开的店能享受吗") is None  # describes the asker
+    assert terms.thing_in("我2022年开的店能免社保吗") is None
+    assert terms.thing_in("2023年3月成立的公司能享受吗") is None
     assert terms.thing_in("补贴2022元够不够") is None         # an amount, not a year
     assert terms.thing_in("文件上写着可以延期到2022年，对吧") is None  # a claim the clause corrects
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
@@ -256,10 +258,12 @@ def test_read_contrasts_and_clash(tmp_path):
     f = tmp_path / "contrasts.txt"
     f.write_text("# 说明\n个人缴费 自己交 | 单位缴费 单位部分\n没有分隔符的行\n | 单位缴费\n", encoding="utf-8")
     contrasts = read_contrasts(f)
-    assert [(c.asked, c.stated) for c in contrasts] == [(["个人缴费", "自己交"], ["单位缴费", "单位部分"])]
+    assert [(c.asked, c.stated) for c in contrasts] == [(("个人缴费", "自己交"), ("单位缴费", "单位部分"))]
     employer = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
     assert clash(contrasts, "我自己交的那份养老保险能免吗", [employer]) == ("个人缴费", "单位缴费")
     assert clash(contrasts, "企业社保能免吗", [employer]) is None                    # nothing asked
+    assert clash(contrasts, "我们企业自己交的社保部分能免吗", [employer]) is None       # an employer asking
+    assert clash(contrasts, "单位缴费和自己交的都能免吗", [employer]) is None          # both sides asked
     assert clash(contrasts, "自己交的能免吗", [employer + "；个人缴费部分照常"]) is None  # the clause names both
     assert clash(contrasts, "自己交的能免吗", ["推出2000万元消费券"]) is None          # nor the counterpart
     assert read_contrasts(tmp_path / "missing.txt") == []
