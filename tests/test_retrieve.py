@@ -292,6 +292,8 @@ def test_without_cross_vectors_search_still_works(engine, embedder):
     # 第26条's 血液透析 and 第36条's 无接触配送, as held-out 8 and 10 asked (第6条 and 第34条 without)
     ("我媽要定期洗腎,疫情這段時間去醫院看病是不是得先預約?她洗腎這事有沒有保障?", 26),
     ("开社区超市的 大家都不出门 政府对线上卖菜送货上门这种有啥鼓励的方向", 36),
+    # 第49条's 下沉企业一线, as held-out 11 asked (第19条's 派驻服务专员 without)
+    ("听说市直机关派人下企业帮着复工复产 一共派了多少人", 49),
 ])
 def test_a_colloquial_word_finds_the_clause_in_official_terms(policy_bot, question, clause):
     """prompts/synonyms.txt adds the official term to the lexical query."""
