@@ -222,6 +222,12 @@ _DOCUMENT_FACTS = [
 ]
 
 
+def _asks_about_document(part: str) -> bool:
+    """Does this part of a question ask about the document, named or not?"""
+    folded = fold(part)
+    return bool(_ABOUT_DOCUMENT_ALONE.search(folded) or _ABOUT_DOCUMENT_ASK.search(folded))
+
+
 def about_document(question: str) -> bool:
     q = fold(question)
     names_it = _THE_DOCUMENT.search(q)
@@ -271,7 +277,8 @@ class ExtractiveAnswerer:
 
         texts = search_texts(question, history)
         query = " ".join(texts)
-        overall = chunking == "clause" and lookup_number(question) is None and about_document(question)
+        number = lookup_number(question)
+        overall = chunking == "clause" and number is None and about_document(question)
         hits, ev = self._search(question, texts, len(self.search.clauses) if overall else k, mode, chunking)
         about = None
         if overall:
@@ -279,12 +286,11 @@ class ExtractiveAnswerer:
             taken = {h.position for h in about}
             hits = (about + [h for h in hits if h.position not in taken])[:k]
         retrieved = [h.brief() for h in hits]
-        bare_lookup = lookup_number(question) is not None and self._is_bare_lookup(question)
+        bare_lookup = number is not None and self._is_bare_lookup(question)
         conf = 1.0 if (ev.lookup and bare_lookup) or (overall and hits) else self._confidence(ev, lang == "en")
-        if lookup_number(question) is not None and not ev.lookup:
+        if number is not None and not ev.lookup:
             # "请引用第60条的原文…" names a clause the document does not have: say so, rather
             # than answer the rest as if it did.
-            number = lookup_number(question)
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
                                  label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
                                                                         if c.number is not None))
@@ -438,7 +444,7 @@ class ExtractiveAnswerer:
         chosen: list[Hit] = []
         others: list[Hit] = []
         for part in parts:
-            if _ABOUT_DOCUMENT_ALONE.search(fold(part)) or _ABOUT_DOCUMENT_ASK.search(fold(part)):
+            if _asks_about_document(part):
                 part_hits, _ = self.search.search(part, len(self.search.clauses), mode=mode)
                 chosen += self._about_document_hits(self._unnumbered_first(part_hits), part)
             elif asked(part) is not None:

@@ -122,20 +122,21 @@ class PolicyBot:
             log.warning("index %s has no %s sentence vectors: cross-lingual ranking is off until it is rebuilt",
                         version.name, cross.name)
             cross = None
-        search = HybridSearch(version, self.embedder, cross=cross,
-                              synonyms=lexical.read_synonyms(Path(self.settings.prompts_dir) / self.settings.synonyms_file))
         s = self.settings
-        outside = OutsideTopics.build(read_topics(Path(s.prompts_dir) / s.outside_topics_file), self.embedder,
+        prompts = Path(s.prompts_dir)
+        search = HybridSearch(version, self.embedder, cross=cross,
+                              synonyms=lexical.read_synonyms(prompts / s.synonyms_file))
+        outside = OutsideTopics.build(read_topics(prompts / s.outside_topics_file), self.embedder,
                                       version.sentence_vectors, s.outside_cover,
                                       cache=self.index_dir / "outside-topics.json", cross=cross)
-        terms = OutsideTerms.build(*read_terms(Path(s.prompts_dir) / s.outside_terms_file),
+        terms = OutsideTerms.build(*read_terms(prompts / s.outside_terms_file),
                                    document="\n".join([*map(str, version.document.meta.values()),
                                                         *(f"{c.section} {c.title} {c.text}" for c in version.clauses)]))
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
                                       refuse_below=s.refuse_below, outside=outside,
                                       outside_margin=s.outside_margin, outside_margin_cross=s.outside_margin_cross,
                                       outside_terms=terms,
-                                      contrasts=read_contrasts(Path(s.prompts_dir) / s.contrasts_file))
+                                      contrasts=read_contrasts(prompts / s.contrasts_file))
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

@@ -197,8 +197,8 @@ class HybridSearch:
         qterms = terms(lexical.expand(query, self.synonyms))
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
-        pieces = [fold(p) for p in (pieces or [query])]
-        qvec = self.embedder.composed(pieces)
+        pieces = pieces or [query]
+        qvec = self.query_vector(pieces)
         # Deep enough that the sentence-score statistics behind refusals see a
         # representative sample, not only the best matches.
         depth = min(max(1000, k * 10), 5000)
@@ -227,7 +227,7 @@ class HybridSearch:
         # fusion without the cross-lingual channel, which only reorders.
         base = fused
         if mode == "hybrid" and chunking == "clause" and self.cross_channel is not None:
-            cvec = self.cross.composed(pieces)
+            cvec = self.cross_vector(pieces)
             channels["cross_sentence"] = _dense_norm(
                 self.cross_channel.roll_up(self.cross_channel.dense_scores(cvec, depth), fill=-1))
             fused = _fuse(channels, n)
