@@ -19,6 +19,7 @@ from . import lexical
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
 from .outside import OutsideTerms, OutsideTopics, read_contrasts, read_terms, read_topics
+from .publish import build_version
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
 
@@ -198,6 +199,5 @@ class PolicyBot:
         return self.build(self.settings.seed_path, progress=progress)
 
     def build(self, source, *, allow_paragraphs: bool = False, activate: bool = True, progress=None) -> str:
-        return index_store.build(self.index_dir, source, self.embedder, allow_paragraphs=allow_paragraphs,
-                                 activate_it=activate, hnsw_threshold=self.settings.hnsw_threshold,
-                                 progress=progress, cross=self.cross_embedder)
+        return build_version(self.settings, source, embedder=self.embedder, cross=self.cross_embedder,
+                             activate=activate, allow_paragraphs=allow_paragraphs, progress=progress)

@@ -23,13 +23,19 @@ from .embeddings import load_embeddings
 from .settings import get_settings
 
 
-def build_version(settings, source, *, allow_paragraphs: bool = False, reuse: bool = True, progress=None) -> str:
-    """Parse, embed (reusing what it can) and write an inactive version; returns its name."""
-    embedder = load_embeddings(settings.embedder, settings.embedding_model, settings.embedding_threads)
-    cross = load_embeddings(settings.cross_embedder) if settings.cross_embedder else None
-    return store.build(settings.index_dir, source, embedder, allow_paragraphs=allow_paragraphs, activate_it=False,
+def build_version(settings, source, *, embedder=None, cross=None, activate: bool = False,
+                  allow_paragraphs: bool = False, reuse: bool = True, progress=None) -> str:
+    """Parse, embed (reusing what it can) and write a version; returns its name.
+
+    The one build path for the CLI, the library and the admin's publish: the models
+    are the caller's when it has them loaded, else loaded from the settings."""
+    if embedder is None:
+        embedder = load_embeddings(settings.embedder, settings.embedding_model, settings.embedding_threads)
+    if cross is None and settings.cross_embedder:
+        cross = load_embeddings(settings.cross_embedder)
+    return store.build(settings.index_dir, source, embedder, allow_paragraphs=allow_paragraphs, activate_it=activate,
                        hnsw_threshold=settings.hnsw_threshold, progress=progress, reuse=reuse,
-                       max_bytes=settings.max_upload_mb * 1024 * 1024, cross=cross)
+                       max_bytes=settings.max_upload_bytes, cross=cross)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     def seed_path(self) -> Path:
         return self.seeds_dir / self.seed_file
 
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
 
 def get_settings(**overrides) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -27,7 +27,6 @@ from ..sources import SourceError
 from . import render
 
 log_ = logging.getLogger(__name__)
-MB = 1024 * 1024
 
 
 # ---------------------------------------------------------------- helpers (plain Python, tested via the UI)
@@ -124,7 +123,7 @@ def clause_rows(document) -> list[list]:
 def build_admin(bot, log, settings, files_dir: Path) -> gr.Blocks:
     index_dir = Path(settings.index_dir)
     uploads = Path(settings.data_dir) / "uploads"
-    limit = settings.max_upload_mb * MB
+    limit = settings.max_upload_bytes
     building = threading.Lock()
 
     def preview(file, allow_paragraphs: bool):
