@@ -141,9 +141,17 @@ FOLLOW_UP_OWN = 0.6
 PART_CONFIDENCE = 0.75
 
 # A question typed without punctuation separates its asks with spaces and words:
-# "俩问题：一是单位社保能免多久 二是新招人给不给补贴", "…补贴标准多少 还有冷库电费按啥价算".
-_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?:还有|另外|再就是|以及|同时|and also|also)"
-                         r"|(?<=[\u4e00-\u9fff])\s+(?=二是|第二个?|其次|另外|还有|再就是|再一个)")
+# "俩问题：一是单位社保能免多久 二是新招人给不给补贴", "…补贴标准多少 还有冷库电费按啥价算",
+# "…还接着免社保吗 今年的政策跟去年一样不".
+_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?=还有|另外|再就是|以及|同时|and also|also)"
+                         r"|(?<=[\u4e00-\u9fff])\s+(?=二是|第二个?|其次|另外|还有|再就是|再一个)"
+                         r"|(?<=[吗呢么])\s+(?=[\u4e00-\u9fff])")
+
+
+# A shorter part leans on its neighbour for its topic ("…能拿奖励吗？一亩给多少？"): searched
+# alone, "一亩给多少" finds some other clause's per-mu figure. (A connective starts a
+# part of its own and is kept in it: "，还有税能缓交吗".)
+_PART_MIN = 6
 
 
 def split_parts(question: str) -> list[str]:
@@ -155,13 +163,13 @@ def split_parts(question: str) -> list[str]:
         if not parts and lead:
             piece = f"{lead} {piece}".strip()
             lead = ""
-        if len(re.sub(r"\W", "", piece)) >= 5:
+        if len(re.sub(r"\W", "", piece)) >= _PART_MIN:
             parts.append(piece)
         elif parts and piece:
             parts[-1] += piece
         elif piece:
             lead = piece
-    return parts or ([lead] if len(re.sub(r"\W", "", lead)) >= 5 else [])
+    return parts or ([lead] if len(re.sub(r"\W", "", lead)) >= _PART_MIN else [])
 
 
 def confidence(ev: Evidence, english: bool = False, cosine_centre: float = 0.85) -> float:
@@ -447,7 +455,7 @@ class ExtractiveAnswerer:
             if _asks_about_document(part):
                 part_hits, _ = self.search.search(part, len(self.search.clauses), mode=mode)
                 chosen += self._about_document_hits(self._unnumbered_first(part_hits), part)
-            elif asked(part) is not None:
+            elif asked(part):
                 # "这个政策什么时候开始执行？中小微企业社保能免几个月？": a concrete ask of its own
                 # is a clause's. A part that restates the overall question ("防疫跟复工怎么兼顾")
                 # asks nothing concrete and adds nothing.

@@ -84,18 +84,16 @@ _VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几")
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-def asked(text: str) -> Ask | None:
-    """What a question (or a part of one) asks for, if it asks for a quantity or a detail.
+def asked(text: str) -> list[Ask]:
+    """What a question (or a part of one) asks for, if it asks for quantities or details.
 
-    A detail outranks a quantity: "每天几点开抢" asks a time, not a count."""
+    Every detail asked counts ("在哪个APP领？几点开抢？" asks both); a detail outranks a
+    quantity: "每天几点开抢" asks a time, not a count."""
     text = _VAGUE_NUMBER.sub("", text)
-    for ask in DETAILS:
-        if ask.asks.search(text):
-            return ask
-    for ask in QUANTITIES:
-        if ask.asks.search(text):
-            return ask
-    return None
+    details = [ask for ask in DETAILS if ask.asks.search(text)]
+    if details:
+        return details
+    return next(([ask] for ask in QUANTITIES if ask.asks.search(text)), [])
 
 
 def states(ask: Ask, sentence: str) -> bool:
@@ -109,9 +107,8 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
     sentences that match the question; ``clauses`` their whole texts."""
     stated: list[Ask] = []
     open_: list[Ask] = []
-    for part in parts:
-        ask = asked(part)
-        if ask is None or ask in stated or ask in open_:
+    for ask in (ask for part in parts for ask in asked(part)):
+        if ask in stated or ask in open_:
             continue
         passages = sentences if ask.in_sentences else clauses
         (stated if any(states(ask, p) for p in passages) else open_).append(ask)

@@ -145,6 +145,10 @@ _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注�
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
+# A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
+# whatever the other part names.
+_COMPARES = re.compile(r"(跟|和|与|同).{0,8}(比|相比|一样|不同|区别|差别)|哪边|哪个(城市|地方)(好|强|多|大)|"
+                       r"比.{0,6}(多|少|高|低|大|小|好|强)")
 
 
 def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
@@ -189,7 +193,8 @@ class OutsideTerms:
         describes the asker, and so does a later one followed by what the asker did then
         ("我2021年开的店"); and a year the question attributes to the document
         ("文件上写着可以延期到2021年6月底，对吧？") is a claim the cited clause corrects."""
-        if not self.years or attributes(piece):
+        # "政策" names the topic as often as it attributes ("2022年还有这个政策吗").
+        if not self.years or attributes(piece.replace("政策", "")):
             return None
         for m in _QUESTION_YEAR.finditer(piece):
             y = int(m.group(1))
@@ -220,11 +225,15 @@ class OutsideTerms:
         return None
 
     def outside(self, question: str, pieces: list[str]) -> str | None:
-        """The absent thing the question asks about, when every part of it names one
-        (and, for another place, the question does not name the document's own)."""
+        """The absent thing the question asks about, when every part of it names one or
+        only compares (and, for another place, the question does not name the
+        document's own)."""
         places = not any(p in fold(question) for p in self.home)
         named = [self.thing_in(p, places) for p in pieces]
-        return named[0] if named and all(named) else None
+        found = next((n for n in named if n), None)
+        if found and all(n or _COMPARES.search(fold(p)) for n, p in zip(named, pieces)):
+            return found
+        return None
 
 
 # ------------------------------------------------------------------ contrasts

@@ -362,8 +362,12 @@ def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
 @pytest.mark.parametrize("question, parts", [
     ("社保能免几个月？税能延期交吗？", ["社保能免几个月", "税能延期交吗"]),
     ("小微企业社保能免几个月？", ["小微企业社保能免几个月"]),
-    ("社保怎么办？咋办？", ["社保怎么办咋办"]),
-    ("小微企业社保能免几个月，还有税能缓交吗", ["小微企业社保能免几个月", "税能缓交吗"]),
+    ("社保怎么办？咋办？", ["社保怎么办 咋办"]),
+    # a part too short to carry its own topic stays with its neighbour
+    ("在产权交易市场流转的地能拿奖励吗？一亩给多少？", ["在产权交易市场流转的地能拿奖励吗一亩给多少"]),
+    # a space after a question particle ends an ask
+    ("2021年还接着免社保吗 今年的政策跟去年一样不", ["2021年还接着免社保吗", "今年的政策跟去年一样不"]),
+    ("小微企业社保能免几个月，还有税能缓交吗", ["小微企业社保能免几个月", "还有税能缓交吗"]),
     # typed without punctuation: spaces and 二是 / 还有 separate the asks
     ("俩问题：一是单位社保能免多久 二是新招人给不给补贴", ["俩问题：一是单位社保能免多久", "二是新招人给不给补贴"]),
     ("新盖的温室补贴标准多少 还有冷库电费按啥价算", ["新盖的温室补贴标准多少", "还有冷库电费按啥价算"]),

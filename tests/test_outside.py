@@ -183,6 +183,7 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("2023年3月成立的公司能享受吗") is None
     assert terms.thing_in("补贴2022元够不够") is None         # an amount, not a year
     assert terms.thing_in("文件上写着可以延期到2022年，对吧") is None  # a claim the clause corrects
+    assert terms.thing_in("2022年还有这个政策吗") == "2022年"  # 政策 names the topic, not a claim
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
 
 
@@ -205,6 +206,8 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("济南的政策我知道了，青岛的政策呢？", "青岛"),
     ("我的房贷还不上了能延期吗？企业贷款能延期吗？", None),  # one part the document may answer
     ("个人房贷能延期还款吗？会不会影响征信？", "房贷"),      # the short second part leans on the first
+    ("青岛那边对小微企业有啥补贴？跟济南比哪边力度大？", "青岛"),  # a part that only compares
+    ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _own_subjects, query_pieces
@@ -226,6 +229,8 @@ def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, quest
 def test_seed_declines_a_later_year_but_corrects_a_claimed_one(policy_bot):
     a, _ = policy_bot.ask("2022年济南还发不发文旅消费券？")
     assert a.refused and a.reason == "outside_term" and "2022年" in a.text
+    a, _ = policy_bot.ask("2021年济南还接着免企业社保吗 今年的政策跟去年一样不")
+    assert a.refused and a.reason == "outside_term" and "2021年" in a.text
     a, _ = policy_bot.ask("文件上写着扶贫小额贷款可以延期到2021年6月底再还，对吧？")
     assert not a.refused and a.citations[0]["number"] == 29
     assert "2021年" in a.text.split("\n")[0]   # the premise note names the claimed year
