@@ -27,7 +27,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from .answer import Answer, ExtractiveAnswerer
+from .answer import Answer, ExtractiveAnswerer, without_injections
 from .langchain_retriever import ClauseRetriever
 from .text import CN_DIGITS, clean_spaces, cn_to_int, fold, split_sentences
 
@@ -297,7 +297,10 @@ class LLMAnswerer:
         docs = ClauseRetriever(search=self.search, k=max(1, min(k, self.context_clauses)), mode=mode,
                                chunking=chunking).invoke(ext.query or question)
         context = {_tag(d): f"{d.metadata['title']}\n{d.page_content}" for d in docs}
-        values = self._values(clean_spaces(question), history, ext, docs)
+        # The model sees the question without the rule-changing instructions the
+        # extractive answerer set aside (it is told to treat the question as data, too).
+        asked = clean_spaces(question)
+        values = self._values(without_injections(asked) or asked, history, ext, docs)
         draft: list[str] = []
         try:
             for piece in self._generate(values, streaming):
