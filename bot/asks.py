@@ -33,7 +33,8 @@ _NUMBER = "[0-9０-９]"
 # answered by "由财政给予补助" / "全额", which name no figure.
 QUANTITIES = [
     Ask("具体比例", "the rate",
-        re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|\brate\b", re.I),
+        re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|"
+                   r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     Ask("具体期限", "the period",
         re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
@@ -71,14 +72,20 @@ DETAILS = [
     # A date must be in the sentences that match: a clause's other dates are about other things.
     Ask("具体日期", "the date",
         re.compile(r"哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
-                   r"|(what|which) (date|day)",
+                   r"|到(什么|啥)时候|(什么|啥)时候(截止|结束|到期|为止)|截止(日期|时间)"
+                   r"|(what|which) (date|day)|until when",
                    re.I),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
 
 # "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
-# ask nothing. "哪几个地方" asks which, not how many.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几")
+# ask nothing. "哪几个地方" asks which, not how many; "at the same rate" asks whether.
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|\bsame (\w+ ){0,2}rates?\b", re.I)
+
+# "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
+# telling, followed by a yes/no question, describes the asker's situation.
+_TELLING_ON = re.compile(r"^[^\s，,。？?！!]{6,}[\s，,]")
+_YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不可以|给不给|行不行)[？?啊呀呢吧]*\s*$")
 
 # A date ("2020年2月起") is no amount.
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
@@ -93,7 +100,11 @@ def asked(text: str) -> list[Ask]:
     details = [ask for ask in DETAILS if ask.asks.search(text)]
     if details:
         return details
-    return next(([ask] for ask in QUANTITIES if ask.asks.search(text)), [])
+    for ask in QUANTITIES:
+        m = ask.asks.search(text)
+        if m and not (_TELLING_ON.search(text[m.end():]) and _YES_NO.search(text)):
+            return [ask]
+    return []
 
 
 def states(ask: Ask, sentence: str) -> bool:

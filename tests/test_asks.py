@@ -18,6 +18,8 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("厂里十几个工人，能申请稳岗补贴吗？", False),
     ("几十万的设备，政府能补吗？", False),
     ("新招了好几个人，每人补多少？", True),           # still asks "多少"
+    ("现在给几个厂子跑定制通勤班车接员工返岗 这种政府给补贴不", False),  # telling, then yes/no
+    ("能免几个月", True),
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
@@ -27,6 +29,8 @@ def test_vague_numbers_ask_no_quantity(question, asks):
     ("外地看病报销比例会降低吗？", False),            # whether, not how much
     ("报销比例是多少？", True),
     ("贷款贴息能贴几个百分点？", True),
+    ("Will I be reimbursed at the same rate?", False),
+    ("What is the reimbursement rate?", True),
 ])
 def test_a_rate_is_asked_only_for_a_figure(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
@@ -43,6 +47,7 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("咨询电话是多少？", "电话号码"),
     ("公交到底哪天全面恢复？", "具体日期"),
     ("具体日子定了没？", "具体日期"),
+    ("还款最多能往后延到什么时候", "具体日期"),     # a date, not a figure
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
@@ -60,7 +65,8 @@ def test_every_detail_of_a_part_is_asked():
     "坐地铁几号线能到？",                    # a line number, not a date
     "都往哪几个地方送菜？",                  # which places, not how many
     "我们店十几号员工，房产税能减免吗",        # a head count, not a date
-])
+]
+)
 def test_questions_that_ask_no_detail(question):
     assert asked(question) == []
 
