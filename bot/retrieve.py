@@ -35,8 +35,9 @@ _DOCUMENT_BY_COUNT = re.compile(DOCUMENT_BY_COUNT)
 
 _LOOKUP = [
     re.compile(r"第\s*([0-9零〇一二三四五六七八九十百两]+)\s*条"),
-    # "16条" is a clause, but "这个53条意见" / "20条措施" names a whole document.
-    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政))"),
+    # "16条" is a clause, but "这个53条意见" / "20条措施" names a whole document, and
+    # "53条里有一条…" the clauses of one.
+    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政|里|中|当中|之中))"),
     re.compile(r"\b(?:clause|article|item|no\.|#)\s*([0-9]{1,4})\b"),
 ]
 
