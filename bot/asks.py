@@ -38,7 +38,7 @@ QUANTITIES = [
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     Ask("具体期限", "the period",
         re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
-        re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个月|月|年|周)"), True),
+        re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
     Ask("具体金额", "the amount",
         re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
         re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)"),
@@ -66,6 +66,11 @@ DETAILS = [
     Ask("车次、班次", "timetables",
         re.compile(r"几趟|几班|多少趟|多少班|班次|时刻表|timetable", re.I),
         re.compile(r"趟|班次|时刻"), False),
+    Ask("具体地址", "the address",
+        # (not a web address: that is the first detail's)
+        re.compile(r"^(?!.*(网站|网页|官网|网址|网上|website|web ?address|url|online))"
+                   r".*?((具体|详细)?地址|门牌|在哪条(路|街)|\baddress\b)", re.I),
+        re.compile(r"[路街道巷]\s*\d+\s*号|\d+\s*号(院|楼)"), False),
     Ask("电话号码", "a phone number",
         re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
         re.compile(r"\d{5,}|热线"), False),
@@ -79,8 +84,9 @@ DETAILS = [
 ]
 
 # "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
-# ask nothing. "哪几个地方" asks which, not how many; "at the same rate" asks whether.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|\bsame (\w+ ){0,2}rates?\b", re.I)
+# ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
+# how many; "at the same rate" asks whether.
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.
