@@ -289,7 +289,7 @@ def _own_subjects(pieces: list[str]) -> list[str]:
 
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
-                 max_sentences: int = 3, outside: OutsideTopics | None = None,
+                 refuse_below_english: float = 0.2, max_sentences: int = 3, outside: OutsideTopics | None = None,
                  outside_margin: float = 0.005, outside_margin_cross: float = 0.025,
                  outside_terms: OutsideTerms | None = None, contrasts: list[Contrast] | None = None):
         self.search = search
@@ -301,6 +301,7 @@ class ExtractiveAnswerer:
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
         self.refuse_below = refuse_below
+        self.refuse_below_english = refuse_below_english
         self.max_sentences = max_sentences
 
     # ------------------------------------------------------------ public
@@ -338,7 +339,7 @@ class ExtractiveAnswerer:
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
                                  label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
                                                                         if c.number is not None))
-        if not hits or conf < self.refuse_below:
+        if not hits or conf < (self.refuse_below_english if lang == "en" else self.refuse_below):
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
         if not (bare_lookup or ev.lookup) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.

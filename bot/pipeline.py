@@ -134,7 +134,8 @@ class PolicyBot:
                                    document="\n".join([*map(str, version.document.meta.values()),
                                                         *(f"{c.section} {c.title} {c.text}" for c in version.clauses)]))
         answerer = ExtractiveAnswerer(search, prompts_dir=s.prompts_dir, hotline=s.hotline,
-                                      refuse_below=s.refuse_below, outside=outside,
+                                      refuse_below=s.refuse_below, refuse_below_english=s.refuse_below_english,
+                                      outside=outside,
                                       outside_margin=s.outside_margin, outside_margin_cross=s.outside_margin_cross,
                                       outside_terms=terms,
                                       contrasts=read_contrasts(prompts / s.contrasts_file))

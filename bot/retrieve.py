@@ -17,7 +17,7 @@ from . import lexical
 from .clauses import Clause
 from .embeddings import VectorEmbeddings
 from .index import Unit, Version
-from .text import cn_to_int, fold, terms
+from .text import cn_to_int, fold, is_mostly_latin, terms
 
 MODES = ("hybrid", "bm25", "dense")
 CHUNKINGS = ("clause", "fixed")
@@ -196,6 +196,11 @@ class HybridSearch:
             raise ValueError(f"chunking must be one of {CHUNKINGS}")
         n = len(self.clauses)
         qterms = terms(lexical.expand(query, self.synonyms))
+        if is_mostly_latin(query):
+            # An English question shares no words with a Chinese document, only figures, and a
+            # figure the asker gives about themselves ("we exported USD 6 million") matches
+            # the document's unrelated "6个月".
+            qterms = [t for t in qterms if not t.isdigit()]
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
         pieces = pieces or [query]

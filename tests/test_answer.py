@@ -183,6 +183,26 @@ def test_english_question_gets_an_english_lead_and_the_chinese_text(ask, templat
     assert_only_document_sentences(a, templates, by_label)
 
 
+@pytest.mark.parametrize("question, clause", [
+    # e5's confidence for these is 0.34–0.40, under the Chinese cut-off
+    ("What reward does a firm get for a newly approved class one new drug?", 41),
+    ("Is there a reward for getting a new drug approved?", 41),
+    # the asker's own figure ("6 million") must not pull in the document's "6个月"
+    ("We exported about USD 6 million last year; can our export credit insurance premium be fully covered?", 37),
+])
+def test_english_questions_the_document_answers_are_answered(ask, question, clause):
+    a = ask(question)
+    assert not a.refused, a.text
+    assert cited(a)[0] == clause
+
+
+@pytest.mark.parametrize("question", ["What is the minimum wage in Jinan?", "Can I get my mortgage payments deferred?",
+                                      "When do schools reopen in Jinan?", "Can I renew my visa online?"])
+def test_english_questions_the_document_does_not_answer_are_declined(ask, question):
+    a = ask(question)
+    assert a.refused and a.citations == []
+
+
 def test_traditional_question_gets_a_traditional_lead(ask, templates, by_label):
     a = ask("小微企業社保能免幾個月？")
     assert not a.refused
