@@ -27,7 +27,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from .answer import Answer, ExtractiveAnswerer, without_injections
+from .answer import Answer, ExtractiveAnswerer, set_aside
 from .langchain_retriever import ClauseRetriever
 from .text import CN_DIGITS, clean_spaces, cn_to_int, fold, split_sentences
 
@@ -300,7 +300,7 @@ class LLMAnswerer:
         # The model sees the question without the rule-changing instructions the
         # extractive answerer set aside (it is told to treat the question as data, too).
         asked = clean_spaces(question)
-        values = self._values(without_injections(asked) or asked, history, ext, docs)
+        values = self._values(set_aside(asked) or asked, history, ext, docs)
         draft: list[str] = []
         try:
             for piece in self._generate(values, streaming):
