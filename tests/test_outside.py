@@ -289,3 +289,10 @@ def test_a_question_about_the_individuals_share_is_not_answered_with_the_employe
 def test_the_employers_share_is_still_answered(policy_bot):
     a, _ = policy_bot.ask("我们公司给员工交的社保，单位那部分能免吗？")
     assert not a.refused and a.citations[0]["number"] == 16, a.text
+
+
+def test_a_persons_own_loan_is_not_answered_with_the_enterprise_measures(policy_bot):
+    a, _ = policy_bot.ask("疫情期间收入少了，我的个人贷款还不上，会不会影响个人征信？")
+    assert a.refused and a.citations == [], a.text
+    a, _ = policy_bot.ask("企业受疫情影响贷款晚还了几天，会不会被记成失信？")
+    assert not a.refused and a.citations[0]["number"] == 47, a.text
