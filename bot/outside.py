@@ -160,12 +160,20 @@ def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
         if line == "[places]":
             in_places = True
             continue
-        words = [fold(w) for w in line.split()]
+        words = [fold(w).replace("_", " ") for w in line.split()]
         if in_places:
             places.extend(words)
         else:
             groups.append(words)
     return groups, list(dict.fromkeys(places))
+
+
+def _names(word: str, text: str) -> bool:
+    """Does the (folded) text name the word? An English word only where a word starts
+    ("rent" names "rental", not "current")."""
+    if word.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(word)}", text) is not None
+    return word in text
 
 
 @dataclass
@@ -181,7 +189,7 @@ class OutsideTerms:
     @classmethod
     def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
-        mentioned = [g for g in groups if any(w in text for w in g)]
+        mentioned = [g for g in groups if any(_names(w, text) for w in g)]
         absent = {w: g[0] for g in groups if g not in mentioned for w in g}
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
@@ -210,7 +218,7 @@ class OutsideTerms:
         "青岛也有分厂", "青岛的政策")."""
         piece = fold(piece)
         for word, first in self.absent.items():
-            if word in piece:
+            if _names(word, piece):
                 return first
         year = self.later_year(piece)
         if year:

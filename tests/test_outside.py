@@ -187,6 +187,13 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
 
 
+def test_english_words_are_matched_where_a_word_starts():
+    terms = OutsideTerms.build([["房租", "rent"], ["签证", "residence permit"]], [], document="推出消费券")
+    assert terms.thing_in("Is there any rent reduction for shops?") == "房租"
+    assert terms.thing_in("What is the current subsidy?") is None        # "current" is no "rent"
+    assert terms.thing_in("My residence permit expires soon") == "签证"
+
+
 def test_a_group_the_document_mentions_is_set_aside():
     terms = OutsideTerms.build([["房贷", "按揭"], ["电费", "电价"]], ["青岛", "济南"],
                                document="济南市：降低农业生产电价。")
