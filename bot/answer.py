@@ -283,6 +283,20 @@ def about_document(question: str) -> bool:
     return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it)
 
 
+# A question that repeats eight characters of a clause word for word ("安全生产责任保险")
+# names the document's own subject, whatever topic its vector drifts to: e5 put
+# "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Shorter
+# runs are common words ("失业保险金一个月能领多少" is an outside topic).
+_QUOTE = 8
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d,}" % _QUOTE)
+
+
+def _quotes(question: str, hits: list[Hit]) -> bool:
+    texts = [fold(h.clause.text) for h in hits]
+    return any(run[i:i + _QUOTE] in t for run in _CJK_RUN.findall(fold(question))
+               for i in range(len(run) - _QUOTE + 1) for t in texts)
+
+
 # Characters a part needs to carry a subject of its own (outside-topic test).
 _OWN_SUBJECT = 8
 
@@ -352,7 +366,7 @@ class ExtractiveAnswerer:
             term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
-        topic = (None if bare_lookup or ev.lookup or overall
+        topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits[:3])
                  else self._outside_topic(query_pieces(texts), ev, lang == "en"))
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)

@@ -303,3 +303,9 @@ def test_a_persons_own_loan_is_not_answered_with_the_enterprise_measures(policy_
     assert a.refused and a.citations == [], a.text
     a, _ = policy_bot.ask("企业受疫情影响贷款晚还了几天，会不会被记成失信？")
     assert not a.refused and a.citations[0]["number"] == 47, a.text
+
+
+def test_a_question_quoting_a_clause_is_not_an_outside_topic(policy_bot):
+    """e5 puts this nearer the 低保 topic than any sentence; it repeats 第48条's own words."""
+    a, _ = policy_bot.ask("开矿山的问一下，安全生产责任保险是不是要求必须上了？")
+    assert not a.refused and a.citations[0]["number"] == 48, a.text
