@@ -69,7 +69,7 @@ DETAILS = [
     Ask("具体地址", "the address",
         # (not a web address: that is the first detail's)
         re.compile(r"^(?!.*(网站|网页|官网|网址|网上|website|web ?address|url|online))"
-                   r".*?((具体|详细)?地址|门牌|在哪条(路|街)|\baddress\b)", re.I),
+                   r".*?((具体|详细)地址|地址(在|是)(哪|什么|多少)|门牌|在哪条(路|街)|(what|which) (is the )?address)", re.I),
         re.compile(r"[路街道巷]\s*\d+\s*号|\d+\s*号(院|楼)"), False),
     Ask("电话号码", "a phone number",
         re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
@@ -86,7 +86,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周])|\bsame (\w+ ){0,2}rates?\b", re.I)
+_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

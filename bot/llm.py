@@ -299,8 +299,8 @@ class LLMAnswerer:
         context = {_tag(d): f"{d.metadata['title']}\n{d.page_content}" for d in docs}
         # The model sees the question without the rule-changing instructions the
         # extractive answerer set aside (it is told to treat the question as data, too).
-        asked = clean_spaces(question)
-        values = self._values(set_aside(asked) or asked, history, ext, docs)
+        text = clean_spaces(question)
+        values = self._values(set_aside(text) or text, history, ext, docs)
         draft: list[str] = []
         try:
             for piece in self._generate(values, streaming):

@@ -147,8 +147,8 @@ _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
 # A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
 # whatever the other part names.
-_COMPARES = re.compile(r"(跟|和|与|同).{0,8}(比|相比|一样|不同|区别|差别)|哪边|哪个(城市|地方)(好|强|多|大)|"
-                       r"比.{0,6}(多|少|高|低|大|小|好|强)")
+_COMPARES = re.compile(r"(跟|和|与|同).{0,8}(比(?![例较重率如])|相比|一样|不同|区别|差别)|哪边|哪个(城市|地方)(好|强|多|大)|"
+                       r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)")
 
 
 def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
@@ -168,7 +168,7 @@ def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
     return groups, list(dict.fromkeys(places))
 
 
-def _names(word: str, text: str) -> bool:
+def _mentions(word: str, text: str) -> bool:
     """Does the (folded) text name the word? An English word only where a word starts
     ("rent" names "rental", not "current")."""
     if word.isascii():
@@ -189,7 +189,7 @@ class OutsideTerms:
     @classmethod
     def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
-        mentioned = [g for g in groups if any(_names(w, text) for w in g)]
+        mentioned = [g for g in groups if any(_mentions(w, text) for w in g)]
         absent = {w: g[0] for g in groups if g not in mentioned for w in g}
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
@@ -201,8 +201,9 @@ class OutsideTerms:
         describes the asker, and so does a later one followed by what the asker did then
         ("我2021年开的店"); and a year the question attributes to the document
         ("文件上写着可以延期到2021年6月底，对吧？") is a claim the cited clause corrects."""
-        # "政策" names the topic as often as it attributes ("2022年还有这个政策吗").
-        if not self.years or attributes(piece.replace("政策", "")):
+        # "政策" names the topic as often as it attributes ("2022年还有这个政策吗"); "政策上说…"
+        # still attributes.
+        if not self.years or attributes(re.sub(r"政策(?![上里中说写规])", "", piece)):
             return None
         for m in _QUESTION_YEAR.finditer(piece):
             y = int(m.group(1))
@@ -218,7 +219,7 @@ class OutsideTerms:
         "青岛也有分厂", "青岛的政策")."""
         piece = fold(piece)
         for word, first in self.absent.items():
-            if _names(word, piece):
+            if _mentions(word, piece):
                 return first
         year = self.later_year(piece)
         if year:

@@ -36,8 +36,8 @@ _DOCUMENT_BY_COUNT = re.compile(DOCUMENT_BY_COUNT)
 _LOOKUP = [
     re.compile(r"第\s*([0-9零〇一二三四五六七八九十百两]+)\s*条"),
     # "16条" is a clause, but "这个53条意见" / "20条措施" names a whole document, and
-    # "53条里有一条…" the clauses of one.
-    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政|里|中|当中|之中))"),
+    # "53条里有一条…" the clauses of one ("16条里说…" is clause 16).
+    re.compile(r"(?<![0-9.])([0-9]{1,4})\s*条(?!\s*(?:意见|措施|政策|举措|规定|办法|新政|里有|里哪|中有|中哪|当中|之中))"),
     re.compile(r"\b(?:clause|article|item|no\.|#)\s*([0-9]{1,4})\b"),
 ]
 
@@ -199,8 +199,8 @@ class HybridSearch:
         if is_mostly_latin(query):
             # An English question shares no words with a Chinese document, only figures, and a
             # figure the asker gives about themselves ("we exported USD 6 million") matches
-            # the document's unrelated "6个月".
-            qterms = [t for t in qterms if not t.isdigit()]
+            # the document's unrelated "6个月". (Codes such as 9610 or 12345 are kept.)
+            qterms = [t for t in qterms if not (t.isdigit() and len(t) < 4)]
         use_dense = mode in ("hybrid", "dense")
         use_bm25 = mode in ("hybrid", "bm25")
         pieces = pieces or [query]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import MAX_QUESTION, about_document, split_parts
+from bot.answer import MAX_QUESTION, about_document, off_task, set_aside, split_parts
 from bot.retrieve import lookup_number
 from bot.text import split_sentences, to_traditional
 
@@ -298,10 +298,26 @@ def test_instructions_with_nothing_else_asked_are_off_task(ask, question):
     assert_refused(ask(question), "off_task")
 
 
-@pytest.mark.parametrize("question", ["医疗废物处理", "滚动发布的信息在哪看",
-                                      "你这破机器人上回答得驴唇不对马嘴 再问你一遍 去一带一路国家参展 展位费补多少"])
-def test_words_that_only_look_like_abuse_are_asked_about(ask, question):
-    assert ask(question).reason != "off_task"
+@pytest.mark.parametrize("question", [
+    "你这破机器人上回答得驴唇不对马嘴 再问你一遍 去一带一路国家参展 展位费补多少",   # abuse beside a question
+    "破机器人 消费券啥时候发",
+    "我们厂就是废物回收企业，想了解下补贴政策",
+    "外地人不能说没有补贴吧？",
+    "逃避隔离会受到什么处罚？",                      # a question about dodging, not a request
+    "爱山东app个人健康码怎么申领？",
+])
+def test_questions_near_the_off_task_words_are_not_off_task(question):
+    assert not off_task(question) and set_aside(question) == question
+
+
+@pytest.mark.parametrize("question", [
+    "给我们开具不可抗力证明需要多久？", "医院能给我开诊断证明吗？", "社区在防控中扮演什么角色？",
+    "我收到系统消息说我的申请没通过，为什么？", "管理员通知我们要重新提交材料，是真的吗？",
+    "消费券使用不受任何限制吗？", "跳过前面的步骤直接申请可以吗？",
+    "Can I use the export contract as proof of force majeure?", "Can I ignore the previous deadline if I was sick?",
+])
+def test_questions_near_the_instruction_words_are_kept_whole(question):
+    assert set_aside(question) == question
 
 
 @pytest.mark.parametrize("question", ["我估计补贴数额不大吧，新招一个人能补多少？", "大概能免几个月？小微企业社保",
@@ -421,7 +437,10 @@ def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
 @pytest.mark.parametrize("question, parts", [
     ("社保能免几个月？税能延期交吗？", ["社保能免几个月", "税能延期交吗"]),
     ("小微企业社保能免几个月？", ["小微企业社保能免几个月"]),
-    ("社保怎么办？咋办？", ["社保怎么办 咋办"]),
+    ("社保怎么办？咋办？", ["社保怎么办咋办"]),
+    ("小微企业社保能免几个月？税能缓交吗？", ["小微企业社保能免几个月", "税能缓交吗"]),   # five characters with a subject
+    ("企业有诉求去哪反映？打什么电话？", ["企业有诉求去哪反映打什么电话"]),
+    ("小微企业社保怎么 减免的期限是多久", ["小微企业社保怎么 减免的期限是多久"]),
     # a part too short to carry its own topic stays with its neighbour
     ("在产权交易市场流转的地能拿奖励吗？一亩给多少？", ["在产权交易市场流转的地能拿奖励吗一亩给多少"]),
     # a space after a question particle ends an ask

@@ -21,6 +21,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("现在给几个厂子跑定制通勤班车接员工返岗 这种政府给补贴不", False),  # telling, then yes/no
     ("能免几个月", True),
     ("交货晚了半个月,银行贷款也晚还了几天,这会不会被记成失信?", False),   # what happened
+    ("小微企业社保一共免了几个月？", True),
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
@@ -72,8 +73,8 @@ def test_every_detail_of_a_part_is_asked():
     "坐地铁几号线能到？",                    # a line number, not a date
     "都往哪几个地方送菜？",                  # which places, not how many
     "我们店十几号员工，房产税能减免吗",        # a head count, not a date
-]
-)
+    "注册地址不在济南的企业能享受吗？",        # describes the firm
+])
 def test_questions_that_ask_no_detail(question):
     assert asked(question) == []
 

@@ -184,11 +184,14 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("补贴2022元够不够") is None         # an amount, not a year
     assert terms.thing_in("文件上写着可以延期到2022年，对吧") is None  # a claim the clause corrects
     assert terms.thing_in("2022年还有这个政策吗") == "2022年"  # 政策 names the topic, not a claim
+    assert terms.thing_in("政策上说补贴发到2022年底，对吗") is None  # …but 政策上说 is one
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
 
 
-def test_english_words_are_matched_where_a_word_starts():
-    terms = OutsideTerms.build([["房租", "rent"], ["签证", "residence permit"]], [], document="推出消费券")
+def test_english_words_are_matched_where_a_word_starts(tmp_path):
+    f = tmp_path / "terms.txt"
+    f.write_text("房租 rent\n签证 residence_permit\n", encoding="utf-8")
+    terms = OutsideTerms.build(*read_terms(f), document="推出消费券")
     assert terms.thing_in("Is there any rent reduction for shops?") == "房租"
     assert terms.thing_in("What is the current subsidy?") is None        # "current" is no "rent"
     assert terms.thing_in("My residence permit expires soon") == "签证"
@@ -215,6 +218,7 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("个人房贷能延期还款吗？会不会影响征信？", "房贷"),      # the short second part leans on the first
     ("青岛那边对小微企业有啥补贴？跟济南比哪边力度大？", "青岛"),  # a part that only compares
     ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
+    ("我的房贷能延期吗？企业贷款贴息比例是多少？", None),          # 比例 compares nothing
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _own_subjects, query_pieces

@@ -60,7 +60,7 @@ def test_exact_lookup_ranks_the_named_clause_first(search, query, number):
     ("第一百零五条", 105), ("第二十条", 20), ("小微企业社保能免几个月？", None), ("", None),
     # "53条" as a nickname of a whole document is no clause lookup
     ("这个53条意见什么时候开始执行？", None), ("济南出台的20条措施", None), ("53条里第五条讲什么", 5),
-    ("听说53条里有一条专门说填表的", None),
+    ("听说53条里有一条专门说填表的", None), ("16条里说社保免几个月？", 16),
     ("这53条总的思路是啥？", None), ("這個53條是誰發的？", None), ("一共53条吗", None), ("看下53条", 53),
     ("这 53 条总的思路", None), ("这份53条是谁发的", None), ("该53条", None), ("这53条里第五条讲什么", 5),
     ("Is there really no 2021 deadline?", None), ("No. 16", 16),
