@@ -97,6 +97,10 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
+_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名)|一个人|一人|人均|per (person|head|household)", re.I)
+_PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
+
+
 def asked(text: str) -> list[Ask]:
     """What a question (or a part of one) asks for, if it asks for quantities or details.
 
@@ -124,9 +128,13 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
     sentences that match the question; ``clauses`` their whole texts."""
     stated: list[Ask] = []
     open_: list[Ask] = []
-    for ask in (ask for part in parts for ask in asked(part)):
+    for part, ask in ((part, ask) for part in parts for ask in asked(part)):
         if ask in stated or ask in open_:
             continue
         passages = sentences if ask.in_sentences else clauses
+        # An amount per person asks for a rate ("消费券每人能领多少"), which a total
+        # ("推出2000万元消费券") does not state.
+        if ask in QUANTITIES and _PER_UNIT_ASKED.search(part):
+            passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
         (stated if any(states(ask, p) for p in passages) else open_).append(ask)
     return stated, open_

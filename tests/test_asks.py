@@ -110,3 +110,14 @@ def test_a_date_answers_when_but_is_no_amount():
     assert states(date, "本意见自印发之日起施行") and states(date, "延长至2020年12月底")
     assert not states(date, "推出2000万元消费券")
     assert not states(QUANTITIES[3], "延长至2020年12月底")
+
+
+def test_an_amount_per_person_is_not_stated_by_a_total():
+    figure = ["消费券每个人能领多少？"]
+    assert settled(figure, [CLAUSE_35], [CLAUSE_35]) == ([], [next(a for a in QUANTITIES if a.name == "具体数额")])
+    per_head = "每新吸纳1人按每人1000元标准给予一次性吸纳就业补贴"
+    stated, open_ = settled(["新招一个人能补多少钱？"], [per_head], [per_head])
+    assert [a.name for a in stated] == ["具体金额"] and open_ == []
+    # a total asked about is answered by the total
+    stated, _ = settled(["消费券一共发多少钱"], [CLAUSE_35], [CLAUSE_35])
+    assert [a.name for a in stated] == ["具体金额"]
