@@ -308,19 +308,24 @@ def about_document(question: str) -> bool:
 # A question that repeats eight characters of one clause word for word ("安全生产责任保险")
 # names that clause's own subject, whatever topic its vector drifts to: e5 put
 # "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Shorter runs
-# are common words ("失业保险金一个月能领多少" is an outside topic), and a run several
-# clauses share is boilerplate ("新冠肺炎疫情防控").
+# are common words ("失业保险金一个月能领多少" is an outside topic), and a run several of
+# the retrieved clauses share is boilerplate ("新冠肺炎疫情防控"). Only the retrieved
+# clauses are read: folding a 10k-clause document costs a second.
 _QUOTE = 8
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d,}" % _QUOTE)
 
 
-def _quotes(question: str, hits: list[Hit], clause_texts: list[str]) -> bool:
-    """Does the question repeat a run of one of ``hits``' clauses that no other clause has?"""
-    top = [fold(h.clause.text) for h in hits]
-    for run in _CJK_RUN.findall(fold(question)):
+def _quotes(question: str, hits: list[Hit], among: int = 3) -> bool:
+    """Does the question repeat a run of one of the first ``among`` hits' clauses that no
+    other retrieved clause has?"""
+    runs = _CJK_RUN.findall(fold(question))
+    if not runs:
+        return False
+    texts = [fold(h.clause.text) for h in hits]
+    for run in runs:
         for i in range(len(run) - _QUOTE + 1):
-            piece = run[i:i + _QUOTE]
-            if any(piece in t for t in top) and sum(piece in t for t in clause_texts) == 1:
+            holders = [j for j, t in enumerate(texts) if run[i:i + _QUOTE] in t]
+            if len(holders) == 1 and holders[0] < among:
                 return True
     return False
 
@@ -351,10 +356,6 @@ class ExtractiveAnswerer:
         self.refuse_below = refuse_below
         self.refuse_below_english = refuse_below_english
         self.max_sentences = max_sentences
-
-    @functools.cached_property
-    def _clause_texts(self) -> list[str]:
-        return [fold(c.text) for c in self.search.clauses]
 
     # ------------------------------------------------------------ public
     def answer(self, question, history: list[dict] | None = None, *, k: int = 10, mode: str = "hybrid",
@@ -398,7 +399,7 @@ class ExtractiveAnswerer:
             term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
-        topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits[:3], self._clause_texts)
+        topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits)
                  else self._outside_topic(query_pieces(texts), ev, lang == "en"))
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)

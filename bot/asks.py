@@ -128,13 +128,14 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
     sentences that match the question; ``clauses`` their whole texts."""
     stated: list[Ask] = []
     open_: list[Ask] = []
-    for part, ask in ((part, ask) for part in parts for ask in asked(part)):
-        if ask in stated or ask in open_:
-            continue
-        passages = sentences if ask.in_sentences else clauses
-        # An amount per person asks for a rate ("消费券每人能领多少"), which a total
-        # ("推出2000万元消费券") does not state.
-        if ask in QUANTITIES and _PER_UNIT_ASKED.search(part):
-            passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
-        (stated if any(states(ask, p) for p in passages) else open_).append(ask)
+    for part in parts:
+        for ask in asked(part):
+            if ask in stated or ask in open_:
+                continue
+            passages = sentences if ask.in_sentences else clauses
+            # An amount per person asks for a rate ("消费券每人能领多少"), which a total
+            # ("推出2000万元消费券") does not state.
+            if ask in QUANTITIES and _PER_UNIT_ASKED.search(part):
+                passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
+            (stated if any(states(ask, p) for p in passages) else open_).append(ask)
     return stated, open_
