@@ -150,6 +150,11 @@ _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)"
 _COMPARES = re.compile(r"(跟|和|与|同).{0,8}(比(?![例较重率如])|相比|一样|不同|区别|差别)|哪边|哪个(城市|地方)(好|强|多|大)|"
                        r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)")
 
+# A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
+# place asked about.
+_HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
+                            r"(比(?![例较重率如])|相比|一样|一致|相同|不同|不一样|有区别|有什么区别|有啥区别|差不多)")
+
 
 def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
     """Term groups (synonyms on one line) and, after a ``[places]`` line, place names."""
@@ -237,7 +242,9 @@ class OutsideTerms:
         """The absent thing the question asks about, when every part of it names one or
         only compares (and, for another place, the question does not name the
         document's own)."""
-        places = not any(p in fold(question) for p in self.home)
+        # "青岛的社保减免跟济南一样吗" names the document's place only to compare with it.
+        asked_of = _HOME_COMPARED.sub("", fold(question))
+        places = not any(p in asked_of for p in self.home)
         named = [self.thing_in(p, places) for p in pieces]
         found = next((n for n in named if n), None)
         if found and all(n or _COMPARES.search(fold(p)) for n, p in zip(named, pieces)):

@@ -214,6 +214,8 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("在青岛出差，回济南后公司社保还能免吗？", None),
     ("青岛那边是不是也跟济南一样补1000？", "青岛"),     # ...but asks about the other one
     ("济南的政策我知道了，青岛的政策呢？", "青岛"),
+    ("青岛的中小微企业社保减免跟济南一样吗？", "青岛"),  # 济南 only as the yardstick
+    ("青岛的社保减免和济南的政策有啥区别", "青岛"),
     ("我的房贷还不上了能延期吗？企业贷款能延期吗？", None),  # one part the document may answer
     ("个人房贷能延期还款吗？会不会影响征信？", "房贷"),      # the short second part leans on the first
     ("青岛那边对小微企业有啥补贴？跟济南比哪边力度大？", "青岛"),  # a part that only compares
