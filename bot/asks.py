@@ -86,7 +86,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-_VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.
@@ -106,7 +106,7 @@ def asked(text: str) -> list[Ask]:
 
     Every detail asked counts ("在哪个APP领？几点开抢？" asks both); a detail outranks a
     quantity: "每天几点开抢" asks a time, not a count."""
-    text = _VAGUE_NUMBER.sub("", text)
+    text = VAGUE_NUMBER.sub("", text)
     details = [ask for ask in DETAILS if ask.asks.search(text)]
     if details:
         return details

@@ -437,6 +437,29 @@ def test_multi_part_question_cites_both_clauses(ask, templates, by_label):
     assert_only_document_sentences(a, templates, by_label)
 
 
+def test_a_part_answered_less_surely_adds_its_clause_when_the_whole_question_ranks_it_next(ask):
+    a = ask("贷款快到期了周转不开，银行能给续贷吗？还有没有更快的贷款渠道？")
+    assert cited(a)[:2] == [46, 14]
+    assert "无还本续贷" in a.text and "一贷通" in a.text
+
+
+def test_a_clause_added_less_surely_does_not_settle_what_is_asked(ask):
+    """"能返多少" leans on 第16条's "减半" when searched alone: quoting that would answer a
+    rate the document never gives for 稳岗返还."""
+    assert_refused(ask("稳岗返还今年按什么比例？去年没裁员的企业能返多少？"), "not_stated")
+
+
+@pytest.mark.parametrize("part, own", [
+    ("还有没有更快的贷款渠道", True), ("车间有没有补助", True),
+    ("政府管不管这些事", False),                       # about what another part names
+    ("楼下药店口罩、消毒液价格翻了好几倍", False),      # "好几倍" asks nothing
+    ("我儿子在村里扶贫车间干活", False),
+])
+def test_which_parts_ask_something_of_their_own(part, own):
+    from bot.answer import _asks_of_its_own
+    assert _asks_of_its_own(part) == own
+
+
 @pytest.mark.parametrize("question, parts", [
     ("社保能免几个月？税能延期交吗？", ["社保能免几个月", "税能延期交吗"]),
     ("小微企业社保能免几个月？", ["小微企业社保能免几个月"]),
