@@ -221,6 +221,28 @@ _PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?=还有|另外|再就是
 _LEANS = re.compile(r"^(一|每|多|几|那|这|怎|咋|啥|会|要|能|是|有|还|就|可|打|找|去|交|领|补|办|问|给|拿)")
 
 
+# Two subjects the asker says are two asks ("融资和用地指标这两块有没有倾斜", "在税款缴纳和
+# 社保单位缴费两方面，分别…"): each is asked with the rest of the sentence when choosing
+# the clauses to cite (the search itself reads the sentence whole: composing its vector
+# from the two moved 第23条 off the top). Without the count or 分别, "社保和税能少交点吗"
+# may be one relief or two, and stays whole.
+_PAIR = re.compile(r"(?P<x>[\u4e00-\u9fff]{2,8})(和|与|及|跟|、)(?P<y>[\u4e00-\u9fff]{2,10}?)"
+                   r"((这|那)?(两|二|2)(块|方面|个方面|项|件事|个事)(都|，|,)?(分别)?|方面.{0,3}分别|分别)")
+_BEFORE_SUBJECT = re.compile(r".*(在|对|从|关于|就)(?=[\u4e00-\u9fff]{2})")
+
+
+def _pair_parts(part: str) -> list[str]:
+    m = _PAIR.search(part)
+    if not m:
+        return [part]
+    x_start = m.start("x")
+    lead = _BEFORE_SUBJECT.match(m.group("x"))
+    if lead:
+        x_start += lead.end()
+    before, after = part[:x_start], part[m.end():]
+    return [before + part[x_start:m.end("x")] + after, before + m.group("y") + after]
+
+
 def split_parts(question: str) -> list[str]:
     """The separate asks of a question; tiny fragments ("咋办？") stay with their neighbour."""
     parts: list[str] = []
@@ -539,7 +561,7 @@ class ExtractiveAnswerer:
         sure = [hits[0]]
         if ev.lookup:
             return chosen, sure
-        parts = split_parts(question)
+        parts = [p for part in split_parts(question) for p in _pair_parts(part)]
         if len(parts) > 1:
             for part in parts:
                 part_hits, part_ev = self.search.search(part, 3, mode=mode, chunking=chunking)

@@ -449,6 +449,23 @@ def test_a_clause_added_less_surely_does_not_settle_what_is_asked(ask):
     assert_refused(ask("稳岗返还今年按什么比例？去年没裁员的企业能返多少？"), "not_stated")
 
 
+@pytest.mark.parametrize("part, asks", [
+    ("企业在融资和用地指标这两块有没有倾斜？", ["企业在融资有没有倾斜？", "企业在用地指标有没有倾斜？"]),
+    ("老板问：社保和贷款这两块分别有啥支持？", ["老板问：社保有啥支持？", "老板问：贷款有啥支持？"]),
+    ("在税款缴纳和社保单位缴费两方面，分别可以享受哪些减免？",
+     ["在税款缴纳可以享受哪些减免？", "在社保单位缴费可以享受哪些减免？"]),
+    ("社保和税能少交点吗？", ["社保和税能少交点吗？"]),     # one relief or two: the asker does not say
+])
+def test_two_subjects_the_asker_counts_are_two_asks(part, asks):
+    from bot.answer import _pair_parts
+    assert _pair_parts(part) == asks
+
+
+def test_two_counted_subjects_cite_a_clause_each(ask):
+    a = ask("我们是中型制造企业，疫情期间在税款缴纳和社保单位缴费两方面，分别有哪些延期或减免？")
+    assert {15, 16} <= set(cited(a))
+
+
 @pytest.mark.parametrize("part, own", [
     ("还有没有更快的贷款渠道", True), ("车间有没有补助", True),
     ("政府管不管这些事", False),                       # about what another part names
