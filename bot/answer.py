@@ -35,7 +35,7 @@ _ASKS_SOMETHING = re.compile(_QUESTION_WORDS)
 _OFF_TASK = re.compile("|".join([
     r"(写|作|编|来)(一|两|几)?(首|篇|段|个|份)?.{0,8}(诗|歌词|作文|小说|故事|笑话|对联|代码|程序|脚本|文章)",
     # Requests to make an answer up: the bot quotes the document or declines, it never guesses.
-    r"(随便|瞎)(编|猜|估|蒙)|随便说(一|个)|编(一|个)个?.{0,16}(数|数字|金额|答案|数据)|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
+    r"(随便|瞎)(编|猜|估|蒙)|随便说(一|个)|编(一|个)(个|条)?.{0,16}(数|数字|金额|答案|数据|条款|规定)|(帮我|给我|你就?)编(一|个)条|(凭|根据|按)(你的)?(感觉|经验)(估|猜|说|给|编|讲)"
     r"|(不用|不必|不需要)是真的|假的也行|看着像就行"
     r"|不用(讲|管|给|提|看)?(依据|根据|出处|来源)|(别|不要|不许|不准)(跟我)?说(文件里|文件上|文件)?(不知道|没有|不清楚)",
     r"make (something|it|one|a number|numbers|an answer) up|just (guess|estimate|make)|(your|a) best guess",

@@ -77,7 +77,7 @@ DETAILS = [
     # A date must be in the sentences that match: a clause's other dates are about other things.
     Ask("具体日期", "the date",
         re.compile(r"哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
-                   r"|到(什么|啥)时候|(什么|啥)时候(截止|结束|到期|为止)|截止(日期|时间)"
+                   r"|到(什么|啥)时候|(什么|啥)时候(截止|结束|到期|为止)|截止(日期|时间)|几月份|(到|至)几月"
                    r"|(what|which) (date|day)|until when",
                    re.I),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),

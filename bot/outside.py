@@ -268,6 +268,8 @@ class Contrast:
 # An asker who speaks for an employer ("我们企业自己交的…", "公司自己缴的…").
 _AN_EMPLOYER = re.compile(r"(我们|咱们?|我的|本)?(企业|公司|单位|厂子?|工厂)(自己|这边|那部分|部分|交的|缴的)")
 
+_EMPLOYER_WORD = re.compile(r"单位|企业|公司")
+
 
 def read_contrasts(path: Path) -> list[Contrast]:
     """One contrast a line: the asked words, ``|``, the counterpart's words."""
@@ -288,8 +290,10 @@ def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> 
     for c in contrasts:
         if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
             continue
-        if any(w in q for w in c.stated if not any(w in a for a in c.asked)) or _AN_EMPLOYER.search(q):
-            # "我们企业自己交的社保部分" asks about the counterpart after all.
+        if any(w in q for w in c.stated if not any(w in a for a in c.asked)) or (
+                _AN_EMPLOYER.search(q) and any(_EMPLOYER_WORD.search(w) for w in c.stated)):
+            # "我们企业自己交的社保部分" asks about the counterpart, the employer's share, after
+            # all; "职工医保单位部分" still asks about medical insurance.
             continue
         if any(w in text for w in c.stated):
             return c.asked[0], c.stated[0]

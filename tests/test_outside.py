@@ -315,3 +315,12 @@ def test_a_question_quoting_a_clause_is_not_an_outside_topic(policy_bot):
     """e5 puts this nearer the 低保 topic than any sentence; it repeats 第48条's own words."""
     a, _ = policy_bot.ask("开矿山的问一下，安全生产责任保险是不是要求必须上了？")
     assert not a.refused and a.citations[0]["number"] == 48, a.text
+
+
+def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insurances(policy_bot):
+    """第16条 waives the pension, unemployment and work-injury insurances only."""
+    a, _ = policy_bot.ask("公司给职工交的医保，单位部分疫情期间也能减半吗？")
+    assert a.refused and a.reason == "not_stated" and a.citations == [], a.text
+    assert "第16条" in a.text and "“医疗保险”" in a.text
+    b, _ = policy_bot.ask("新冠患者的费用医保报销吗？")     # 第6条 speaks of 医保 itself
+    assert not b.refused and b.citations[0]["number"] == 6
