@@ -343,13 +343,14 @@ def about_document(question: str) -> bool:
     return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it)
 
 
-# A question that repeats eight characters of one clause word for word ("安全生产责任保险")
-# names that clause's own subject, whatever topic its vector drifts to: e5 put
-# "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Shorter runs
-# are common words ("失业保险金一个月能领多少" is an outside topic), and a run several of
-# the retrieved clauses share is boilerplate ("新冠肺炎疫情防控"). Only the retrieved
-# clauses are read: folding a 10k-clause document costs a second.
-_QUOTE = 8
+# A question that repeats seven characters of one clause word for word ("风险补偿资金池",
+# "安全生产责任保险") names that clause's own subject, whatever topic its vector drifts to:
+# e5 put "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Six
+# are common words ("领失业保险金一个月能领多少" is an outside topic, and six characters
+# answered it from 第16条), and a run several of the retrieved clauses share is
+# boilerplate ("新冠肺炎疫情防控"). Only the retrieved clauses are read: folding a
+# 10k-clause document costs a second.
+_QUOTE = 7
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d,}" % _QUOTE)
 
 

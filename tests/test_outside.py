@@ -315,6 +315,10 @@ def test_a_question_quoting_a_clause_is_not_an_outside_topic(policy_bot):
     """e5 puts this nearer the 低保 topic than any sentence; it repeats 第48条's own words."""
     a, _ = policy_bot.ask("开矿山的问一下，安全生产责任保险是不是要求必须上了？")
     assert not a.refused and a.citations[0]["number"] == 48, a.text
+    a, _ = policy_bot.ask("风险补偿资金池有多大？")      # seven characters of 第14条
+    assert not a.refused and a.citations[0]["number"] == 14 and "20亿元" in a.text, a.text
+    a, _ = policy_bot.ask("我失业了，领失业保险金一个月能领多少钱？")   # six are common words
+    assert a.refused, a.text
 
 
 def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insurances(policy_bot):
