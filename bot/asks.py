@@ -40,7 +40,7 @@ QUANTITIES = [
         re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
         re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
     Ask("具体金额", "the amount",
-        re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
+        re.compile(r"多少钱|金额|多少元|多少万|收费标准|怎么收费|(费|费用)怎么(收|算)|how much money", re.I),
         re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)"),
         True),
     Ask("具体数额", "the figure",

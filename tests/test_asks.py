@@ -51,6 +51,7 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("具体日子定了没？", "具体日期"),
     ("还款最多能往后延到什么时候", "具体日期"),     # a date, not a figure
     ("最长能缓到几月份？", "具体日期"),
+    ("处置费怎么收？", "具体金额"),
     ("哪几家医院开了发热门诊？具体地址在哪？", "具体地址"),
 ])
 def test_details_asked(question, name):

@@ -231,6 +231,7 @@ def test_which_questions_name_an_absent_thing(question, named):
 @pytest.mark.parametrize("question, term", [
     ("疫情期间收入少了，个人住房贷款能申请延期还款吗？", "房贷"),
     ("发的临时性工作补助要不要交个人所得税？", "所得税"),
+    ("一线医护发的临时工作补助要交个税吗？", "所得税"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
