@@ -373,6 +373,19 @@ def _quotes(question: str, hits: list[Hit], among: int = 3) -> bool:
 _OWN_SUBJECT = 8
 
 
+def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
+    """Does an outside topic phrased as a question ("失业金每月能领多少钱、能领几个月") ask
+    something the question does not? Its vector is near every question on its subject,
+    "失业金能在网上申请吗" too, which the document answers (第24条); only a question asking
+    an amount or a period (any quantity) is the topic's. A topic named by nouns ("增值税
+    税率和小规模纳税人征收率") is its whole subject."""
+    wants = asked(topic) if _ASKS_SOMETHING.search(topic) else []
+    if not wants:
+        return False
+    has = [a for p in pieces for a in asked(p)]
+    return not any(a in wants or (a in QUANTITIES and any(w in QUANTITIES for w in wants)) for a in has)
+
+
 def _asks_of_its_own(part: str) -> bool:
     """Does a part ask something, and not about what another part names ("政府管不管这些事")?
     ("好几倍" asks nothing.)"""
@@ -544,7 +557,9 @@ class ExtractiveAnswerer:
                 if similarity - nearest <= self.outside_margin:
                     return None
             topics.append(topic)
-        return topics[0]
+        # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in
+        # words asked() does not know.)
+        return None if not english and _asks_otherwise(topics[0], pieces) else topics[0]
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)

@@ -329,3 +329,12 @@ def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insuranc
     assert "第16条" in a.text and "“医疗保险”" in a.text
     b, _ = policy_bot.ask("新冠患者的费用医保报销吗？")     # 第6条 speaks of 医保 itself
     assert not b.refused and b.citations[0]["number"] == 6
+
+
+def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bot):
+    """"失业金每月能领多少钱、能领几个月" is near every question on 失业金; asking how to
+    apply is 第24条's, asking how much is the topic's."""
+    a, _ = policy_bot.ask("失业了，失业金能在网上申请吗？")
+    assert not a.refused and a.citations[0]["number"] == 24, a.text
+    b, _ = policy_bot.ask("失业金一个月能领多少钱？")
+    assert b.refused, b.text
