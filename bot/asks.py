@@ -97,7 +97,8 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名)|一个人|一人|人均|per (person|head|household)", re.I)
+_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份)|一个人|一人|人均|面值|per (person|head|household|voucher)",
+                             re.I)
 _PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
 
 

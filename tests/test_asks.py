@@ -120,6 +120,9 @@ def test_an_amount_per_person_is_not_stated_by_a_total():
     per_head = "每新吸纳1人按每人1000元标准给予一次性吸纳就业补贴"
     stated, open_ = settled(["新招一个人能补多少钱？"], [per_head], [per_head])
     assert [a.name for a in stated] == ["具体金额"] and open_ == []
+    # so is the value of one voucher
+    for per_voucher in ("消费券每张面值多少？", "一张消费券的面值是多少"):
+        assert settled([per_voucher], [CLAUSE_35], [CLAUSE_35])[0] == []
     # a total asked about is answered by the total
     stated, _ = settled(["消费券一共发多少钱"], [CLAUSE_35], [CLAUSE_35])
     assert [a.name for a in stated] == ["具体金额"]

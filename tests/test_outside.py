@@ -221,6 +221,7 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("青岛那边对小微企业有啥补贴？跟济南比哪边力度大？", "青岛"),  # a part that only compares
     ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
     ("我的房贷能延期吗？企业贷款贴息比例是多少？", None),          # 比例 compares nothing
+    ("今年上半年的教师资格证考试会不会推迟？", "考试"),
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _own_subjects, query_pieces
@@ -232,6 +233,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("疫情期间收入少了，个人住房贷款能申请延期还款吗？", "房贷"),
     ("发的临时性工作补助要不要交个人所得税？", "所得税"),
     ("一线医护发的临时工作补助要交个税吗？", "所得税"),
+    ("网约车平台抽成太高了，政策有没有要求降低？", "抽成"),
+    ("个体户的定额税疫情期间能减免吗？", "定额税"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
