@@ -78,7 +78,7 @@ _SET_ASIDE = re.compile("|".join([
     # "健康码系统提示信息有误" is a question.
     r"(系统|初始|原始)\s*(提示词|指令|prompt)|你的\s*(系统|初始|原始)\s*提示|system\s*prompt",
     r"repeat (everything|all|the text|your instructions)|(first|initial) instructions? you"
-    r"|(print|show|reveal|output|tell me) (me )?(all |out )?(of )?(your|the) (hidden |full |system |internal |secret |original )*"
+    r"|(print|show|reveal|output|tell me) (me )?(all |out )?(of )?your (hidden |full |system |internal |secret |original )*"
     r"(instructions|prompts?|rules|configuration|settings)",
     r"(重复|复述|输出|打印).{0,8}(以上|上面|之前|前面).{0,6}(内容|指令|文字|提示)",
     r"(每条|所有|每次|接下来的?|以后的?)(回答|回复|答案).{0,16}(注明|加上|写上|推荐|声明|用英文|改为|改成)",
@@ -94,7 +94,7 @@ _SET_ASIDE = re.compile("|".join([
     # only a request that the bot write one.
     # Speaking in an office's name ("请你以市金融监管局的名义出一份确认函"); "以市政府名义发放的
     # 消费券" is a question.
-    r"(帮我|给我|替我|请你?|你)(们)?.{0,3}(以|用)[^，,。？?]{0,16}(名义|身份).{0,6}(写|起草|拟|出|发|开|宣布|通知|确认)",
+    r"(帮我|给我|替我|请(?!问)你?|你)(们)?.{0,3}(以|用)[^，,。？?]{0,16}(名义|身份).{0,6}(写|起草|拟|出|发|开|宣布|通知|确认)",
     r"(帮我|给我|替我|你)(们)?.{0,6}(写|编|拟|起草)(一|两|几)?(个|份|篇|条|张)?.{0,12}"
     r"(承诺书|保证书|担保书|申请书|证明|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件|通知|公告|声明|通告|条款|条文)",
 ]), re.IGNORECASE)
@@ -307,10 +307,9 @@ _ABOUT_DOCUMENT_ALONE = re.compile(
     r"|总(思路|要求|目标)|指导思想|基本原则|大方向|"
     r"\b(overall|main) (goal|aim|idea|approach|objective)s?\b", re.I)
 _ABOUT_DOCUMENT_ASK = re.compile(
-    r"谁(发|出|定|制定|颁布|印发|出台)|哪个?(部门|单位|机关)(发|出|印发|制定|出台)|(哪里|哪儿)(发|出|印发|制定|出台)的|"
-    r"发文(单位|机关)|(什么时候|啥时候?|哪天|何时|几号|从哪天|从什么时候)(发|出台|印发|颁布|开始|生效|施行|执行|实施|算数|起)|"
+    r"谁(发|出|定|制定|颁布|印发|出台)|哪个?(部门|单位|机关)(发|出|印发|制定|出台)|"
+    r"发文(单位|机关)|"
     r"(生效|施行|实施|执行)(时间|日期)|有效期|(主要|最终|核心)(目标|思路|内容|思想)|想达到什么|宗旨|"
-    r"(是|要)(干啥|干什么|做什么)的|(出台|制定|发布)?的?目的|为了(什么|啥)|"
     r"讲了(些)?什么|主要讲|和以前的?规定.{0,6}(冲突|不一致|不一样)|以哪个为准|听哪个的|"
     r"\bwho (issued|published|wrote)|\bwhen (did|does|was) .{0,30}(issued|take effect|start|published)", re.I)
 
@@ -328,10 +327,25 @@ _DOCUMENT_FACTS = [
 ]
 
 
+# Asks that are the document's only when it is their subject: "这个文件是干啥的", "这份意见
+# 从什么时候开始生效", "这53条是哪里发的" — but "这个政策里的就业风险储备金是干啥的", "这个
+# 政策的社保减免啥时候开始" and "这些措施对返济人员的目的地…" are about a clause.
+_DOCUMENT_NAMED = (r"((这|这个|这份|这部|该|本|整个|这些|这套)\s*[\u4e00-\u9fff]{0,4}?(文件|意见|政策|措施|规定|通知|办法)"
+                   rf"|{DOCUMENT_BY_COUNT}(的?(文件|意见|政策|措施))?)")
+_ITSELF_ASKS = (r"((哪里|哪儿|哪个部门|谁)(发|出|印发|制定|出台)"
+                r"|(什么时候|啥时候?|哪天|何时|几号)(开始)?(发|出台|印发|颁布|生效|施行|执行|实施|算数|起|开始)"
+                r"|(干啥|干什么|做什么)的|(出台|制定|发布)?的?目的(?!地)|为了(什么|啥))")
+_ABOUT_THE_DOCUMENT_ITSELF = re.compile(
+    _DOCUMENT_NAMED + r"\s*(总的来说|总体上|到底|究竟|是|要|用来|从|在|由)*\s*" + _ITSELF_ASKS)
+_ITSELF_ASKED = re.compile(_ITSELF_ASKS)
+
+
 def _asks_about_document(part: str) -> bool:
-    """Does this part of a question ask about the document, named or not?"""
+    """Does this part of a question about the document ("这个意见是谁发的？从什么时候开始
+    算数？") ask about the document, named or not?"""
     folded = fold(part)
-    return bool(_ABOUT_DOCUMENT_ALONE.search(folded) or _ABOUT_DOCUMENT_ASK.search(folded))
+    return bool(_ABOUT_DOCUMENT_ALONE.search(folded) or _ABOUT_DOCUMENT_ASK.search(folded)
+                or _ITSELF_ASKED.search(folded))
 
 
 def about_document(question: str) -> bool:
@@ -340,17 +354,17 @@ def about_document(question: str) -> bool:
     if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or any(
             _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", part, 1)) for part in split_parts(q) or [q])):
         return True
-    return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it)
+    return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it) or bool(_ABOUT_THE_DOCUMENT_ITSELF.search(q))
 
 
-# A question that repeats seven characters of one clause word for word ("风险补偿资金池",
-# "安全生产责任保险") names that clause's own subject, whatever topic its vector drifts to:
-# e5 put "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Six
-# are common words ("领失业保险金一个月能领多少" is an outside topic, and six characters
-# answered it from 第16条), and a run several of the retrieved clauses share is
-# boilerplate ("新冠肺炎疫情防控"). Only the retrieved clauses are read: folding a
-# 10k-clause document costs a second.
-_QUOTE = 7
+# A question that repeats eight characters of one clause word for word ("安全生产责任保险")
+# names that clause's own subject, whatever topic its vector drifts to: e5 put
+# "开矿山的…安全生产责任保险是不是要求必须上了" nearer to 低保 than to 第48条. Shorter runs
+# are common words: seven let "住房公积金负担减轻了，能提取公积金吗" and "高校毕业生就业
+# 补贴怎么领" past their outside topics, six "领失业保险金一个月能领多少". A run several
+# of the retrieved clauses share is boilerplate ("新冠肺炎疫情防控"). Only the retrieved
+# clauses are read: folding a 10k-clause document costs a second.
+_QUOTE = 8
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{%d,}" % _QUOTE)
 
 
@@ -373,17 +387,19 @@ def _quotes(question: str, hits: list[Hit], among: int = 3) -> bool:
 _OWN_SUBJECT = 8
 
 
+# How a thing is done: online, at a window, in person.
+_THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|\bonline\b|in person", re.I)
+
+
 def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
     """Does an outside topic phrased as a question ("失业金每月能领多少钱、能领几个月") ask
-    something the question does not? Its vector is near every question on its subject,
-    "失业金能在网上申请吗" too, which the document answers (第24条); only a question asking
-    an amount or a period (any quantity) is the topic's. A topic named by nouns ("增值税
-    税率和小规模纳税人征收率") is its whole subject."""
-    wants = asked(topic) if _ASKS_SOMETHING.search(topic) else []
-    if not wants:
+    something else than the question? Its vector is near every question on its subject;
+    one that asks only how to apply, online or at a window ("失业金能在网上申请吗", which
+    第24条's 线上…申领失业保险金 answers), is not the topic's. "领失业金需要什么条件" and
+    "能领到什么时候" still are."""
+    if not (_ASKS_SOMETHING.search(topic) and asked(topic)):
         return False
-    has = [a for p in pieces for a in asked(p)]
-    return not any(a in wants or (a in QUANTITIES and any(w in QUANTITIES for w in wants)) for a in has)
+    return bool(_THE_WAY_ASKED.search(fold(" ".join(pieces)))) and not any(asked(p) for p in pieces)
 
 
 def _asks_of_its_own(part: str) -> bool:

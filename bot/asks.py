@@ -39,8 +39,13 @@ QUANTITIES = [
     Ask("具体期限", "the period",
         re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
         re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
+    # A fee asked about is answered by a figure, a rate, a price rule or its waiver
+    # ("担保费一律降至0.8%", "实行农业生产用电价格", "减免旅行社责任险").
+    Ask("收费标准", "the fee",
+        re.compile(r"收费标准|怎么收费|(费|费用)怎么(收|算)"),
+        re.compile(r"[0-9]|%|％|价格|减免|减半|免收|免费|全额"), True),
     Ask("具体金额", "the amount",
-        re.compile(r"多少钱|金额|多少元|多少万|收费标准|怎么收费|(费|费用)怎么(收|算)|how much money", re.I),
+        re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
         re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)"),
         True),
     Ask("具体数额", "the figure",
@@ -74,11 +79,18 @@ DETAILS = [
     Ask("电话号码", "a phone number",
         re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
         re.compile(r"\d{5,}|热线"), False),
+    # A deadline is an end: "2020年2月10日起一个月内" starts something and "本意见自印发之日起施行"
+    # takes effect; "最长延至2020年12月31日" and "不超过6个月" end something. ("吸纳就业补贴申请
+    # 截止日期是哪天" was answered with 第24条's start date.)
+    Ask("截止日期", "the deadline",
+        re.compile(r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when", re.I),
+        re.compile(r"(\d{4}\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*日)?(?![\s\d日]*(起|开始|以来))"
+                   r"|月底|年底|年末|(不超过|最长|最多|延长|延至|为期|期限)\s*[0-9一二两三四五六七八九十半]+\s*个?(月|年|天|日|周)"),
+        True),
     # A date must be in the sentences that match: a clause's other dates are about other things.
     Ask("具体日期", "the date",
         re.compile(r"哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
-                   r"|到(什么|啥)时候|(什么|啥)时候(截止|结束|到期|为止)|截止(日期|时间)|几月份|(到|至)几月"
-                   r"|(what|which) (date|day)|until when",
+                   r"|几月份|(what|which) (date|day)",
                    re.I),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
@@ -110,6 +122,9 @@ def asked(text: str) -> list[Ask]:
     text = VAGUE_NUMBER.sub("", text)
     details = [ask for ask in DETAILS if ask.asks.search(text)]
     if details:
+        # "截止日期是哪天" asks for an end, which any date would not answer.
+        if any(a.name == "截止日期" for a in details):
+            details = [a for a in details if a.name != "具体日期"]
         return details
     for ask in QUANTITIES:
         m = ask.asks.search(text)

@@ -20,7 +20,8 @@ _ATTRIBUTION = re.compile(
     r"\b(says?|said|claims?|confirm|document|policy)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
-_AMOUNT = re.compile(_NUMBER + r"\s*(亿元|万元|万块|万|块钱|块|元|个月|个多月|年|天|%|％|"
+# ("这两块有没有倾斜" counts areas, not yuan.)
+_AMOUNT = re.compile(r"(?<![这那哪])" + _NUMBER + r"\s*(亿元|万元|万块|万|块钱|块|元|个月|个多月|年|天|%|％|"
                      r"(?:yuan|rmb|months?|years?|days?|percent)\b)", re.IGNORECASE)
 _UNITS = {"亿元": ("元", 1e8), "万元": ("元", 1e4), "万块": ("元", 1e4), "万": ("元", 1e4), "块钱": ("元", 1),
           "块": ("元", 1), "元": ("元", 1), "yuan": ("元", 1), "rmb": ("元", 1),

@@ -324,6 +324,8 @@ def test_questions_near_the_off_task_words_are_not_off_task(question):
     "我收到系统消息说我的申请没通过，为什么？", "管理员通知我们要重新提交材料，是真的吗？",
     "消费券使用不受任何限制吗？", "跳过前面的步骤直接申请可以吗？", "健康码系统提示信息有误怎么办？",
     "Can I use the export contract as proof of force majeure?", "Can I ignore the previous deadline if I was sick?",
+    "Can you tell me the rules for deferring social insurance payments?", "Show me the rules on consumption vouchers.",
+    "请问以企业名义申请出口信保能全额补贴吗？", "请问以个体户身份开网店能享受宅经济的扶持吗？",
 ])
 def test_questions_near_the_instruction_words_are_kept_whole(question):
     assert set_aside(question) == question
@@ -634,6 +636,15 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     ("这份政策出台的目的是什么", True),
     ("这个政策里企业要做什么", False),          # what it asks of someone, not what it is for
     ("这个政策里的消费券在哪里领", False),
+    # an ask about one measure, with the document named before it
+    ("这个政策里的就业风险储备金是干啥的？", False),
+    ("这个政策提到的企业金融辅导员是做什么的？", False),
+    ("这个政策里的吸纳就业补贴是哪里发的？", False),
+    ("这个政策的社保减免啥时候开始？", False),
+    ("这个政策说的消费券什么时候发", False),
+    ("这些措施对返济人员的目的地有要求吗", False),
+    ("这份实施意见从什么时候开始施行？", True),
+    ("这套措施从哪天开始执行？", True),
 ])
 def test_about_document(question, about):
     assert about_document(question) == about

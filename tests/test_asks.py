@@ -49,9 +49,11 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("咨询电话是多少？", "电话号码"),
     ("公交到底哪天全面恢复？", "具体日期"),
     ("具体日子定了没？", "具体日期"),
-    ("还款最多能往后延到什么时候", "具体日期"),     # a date, not a figure
-    ("最长能缓到几月份？", "具体日期"),
-    ("处置费怎么收？", "具体金额"),
+    ("还款最多能往后延到什么时候", "截止日期"),     # a deadline, not a figure
+    ("最长能缓到几月份？", "截止日期"),
+    ("申请截止日期是哪天？", "截止日期"),
+    ("减免是从几月份开始算的？", "具体日期"),
+    ("处置费怎么收？", "收费标准"),
     ("哪几家医院开了发热门诊？具体地址在哪？", "具体地址"),
 ])
 def test_details_asked(question, name):
@@ -84,7 +86,8 @@ def test_questions_that_ask_no_detail(question):
 def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
     given = {"网址": "登录http://jnjqt.jinan.gov.cn办理", "用哪个APP、怎么下载": "下载“爱山东”APP申领",
              "具体几点": "每天10:00开放领取", "车次、班次": "恢复开行班次12趟", "电话号码": "拨打0531-12345",
-             "具体日期": "自3月16日起恢复运营", "具体地址": "设在经十路123号"}
+             "具体日期": "自3月16日起恢复运营", "具体地址": "设在经十路123号",
+             "截止日期": "最长延至2020年12月31日"}
     for ask in DETAILS:
         assert states(ask, given[ask.name]), ask.name
         assert not states(ask, CLAUSE_35), ask.name
@@ -126,3 +129,19 @@ def test_an_amount_per_person_is_not_stated_by_a_total():
     # a total asked about is answered by the total
     stated, _ = settled(["消费券一共发多少钱"], [CLAUSE_35], [CLAUSE_35])
     assert [a.name for a in stated] == ["具体金额"]
+
+
+def test_a_start_is_no_deadline():
+    deadline = next(a for a in DETAILS if a.name == "截止日期")
+    assert states(deadline, "最长延至2020年12月31日") and states(deadline, "缓缴期限原则上不超过6个月")
+    assert states(deadline, "延长至2020年12月底")
+    assert not states(deadline, "对2020年2月10日起一个月内复工新吸纳就业的企业给予补贴")
+    assert not states(deadline, "本意见自印发之日起施行")
+
+
+def test_a_fee_is_stated_by_a_rate_a_price_rule_or_its_waiver():
+    fee = next(a for a in QUANTITIES if a.name == "收费标准")
+    assert [a.name for a in asked("担保费怎么收？")] == ["收费标准"]
+    for passage in ("担保费一律降至0.8%", "实行农业生产用电价格", "支持保险企业减免旅行社责任险"):
+        assert states(fee, passage)
+    assert not states(fee, "医疗废物处置单位要第一时间焚烧处置传染性医疗废物")

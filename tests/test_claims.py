@@ -23,6 +23,7 @@ def test_amounts_read_numbers_and_units():
     ("My boss says it's 10 months for every company.", ["10 months"]),
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),
+    ("文件里融资和用地这两块有没有倾斜政策？", []),     # two areas, not two yuan
 ])
 def test_only_amounts_attributed_to_the_document_or_hearsay_are_claims(question, claimed):
     assert [a.text for a in claimed_amounts(question)] == claimed

@@ -222,6 +222,8 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
     ("我的房贷能延期吗？企业贷款贴息比例是多少？", None),          # 比例 compares nothing
     ("今年上半年的教师资格证考试会不会推迟？", "考试"),
+    ("哪个税能减免？这个税交不上能延期吗？", None),       # 个税 would be inside 这个税
+    ("For example, can small businesses defer social insurance?", None),
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _own_subjects, query_pieces
@@ -232,7 +234,6 @@ def test_which_questions_name_an_absent_thing(question, named):
 @pytest.mark.parametrize("question, term", [
     ("疫情期间收入少了，个人住房贷款能申请延期还款吗？", "房贷"),
     ("发的临时性工作补助要不要交个人所得税？", "所得税"),
-    ("一线医护发的临时工作补助要交个税吗？", "所得税"),
     ("网约车平台抽成太高了，政策有没有要求降低？", "抽成"),
     ("个体户的定额税疫情期间能减免吗？", "定额税"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
@@ -319,10 +320,11 @@ def test_a_question_quoting_a_clause_is_not_an_outside_topic(policy_bot):
     """e5 puts this nearer the 低保 topic than any sentence; it repeats 第48条's own words."""
     a, _ = policy_bot.ask("开矿山的问一下，安全生产责任保险是不是要求必须上了？")
     assert not a.refused and a.citations[0]["number"] == 48, a.text
-    a, _ = policy_bot.ask("风险补偿资金池有多大？")      # seven characters of 第14条
-    assert not a.refused and a.citations[0]["number"] == 14 and "20亿元" in a.text, a.text
-    a, _ = policy_bot.ask("我失业了，领失业保险金一个月能领多少钱？")   # six are common words
-    assert a.refused, a.text
+    # shorter runs are common words
+    for question in ("我失业了，领失业保险金一个月能领多少钱？", "住房公积金负担减轻了，能提取公积金吗",
+                     "高校毕业生就业补贴怎么领"):
+        a, _ = policy_bot.ask(question)
+        assert a.refused, a.text
 
 
 def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insurances(policy_bot):
@@ -332,6 +334,8 @@ def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insuranc
     assert "第16条" in a.text and "“医疗保险”" in a.text
     b, _ = policy_bot.ask("新冠患者的费用医保报销吗？")     # 第6条 speaks of 医保 itself
     assert not b.refused and b.citations[0]["number"] == 6
+    c, _ = policy_bot.ask("养老保险和医保分别能减免多久？")  # asks about the pension too
+    assert not c.refused and c.citations[0]["number"] == 16
 
 
 def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bot):
@@ -339,5 +343,6 @@ def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bo
     apply is 第24条's, asking how much is the topic's."""
     a, _ = policy_bot.ask("失业了，失业金能在网上申请吗？")
     assert not a.refused and a.citations[0]["number"] == 24, a.text
-    b, _ = policy_bot.ask("失业金一个月能领多少钱？")
-    assert b.refused, b.text
+    for question in ("失业金一个月能领多少钱？", "领失业金需要什么条件？", "失业金能领到什么时候？"):
+        b, _ = policy_bot.ask(question)
+        assert b.refused, (question, b.text)
