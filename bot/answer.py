@@ -90,11 +90,11 @@ _SET_ASIDE = re.compile("|".join([
     # Asking for help to dodge the controls or forge a pass ("教我怎么P一个绿色的健康通行卡");
     # asking what happens to those who do ("逃避隔离会受到什么处罚") is a question for 第13条.
     r"(教我|告诉我|帮我|怎么|如何|咋)(样)?.{0,4}(绕过|躲过|逃过|逃避|规避|糊弄|伪造|造假|做假|(?<![a-z])p(一个|个|一张|张|图))",
-    # Documents a resident may well ask *about* ("需要写申请书吗", "医院能给我开诊断证明吗"):
-    # only a request that the bot write one.
     # Speaking in an office's name ("请你以市金融监管局的名义出一份确认函"); "以市政府名义发放的
     # 消费券" is a question.
     r"(帮我|给我|替我|请(?!问)你?|你)(们)?.{0,3}(以|用)[^，,。？?]{0,16}(名义|身份).{0,6}(写|起草|拟|出|发|开|宣布|通知|确认)",
+    # Documents a resident may well ask *about* ("需要写申请书吗", "医院能给我开诊断证明吗"):
+    # only a request that the bot write one.
     r"(帮我|给我|替我|你)(们)?.{0,6}(写|编|拟|起草)(一|两|几)?(个|份|篇|条|张)?.{0,12}"
     r"(承诺书|保证书|担保书|申请书|证明|推荐信|感谢信|演讲稿|讲话稿|文案|批文|公文|红头文件|通知|公告|声明|通告|条款|条文)",
 ]), re.IGNORECASE)
@@ -207,9 +207,9 @@ PART_CONFIDENCE = 0.75
 # Below that, a part still adds its clause when the whole question ranks that clause
 # next too (the two searches agree) and the part asks something of its own, not of
 # "这些事": on the 25 labelled sets this added the second answering clause to 8
-# questions and no wrong one (without those two conditions: 12 right, 10 wrong). Such a clause is quoted but does not settle what
-# the question asks: "稳岗返还按什么比例返？" stays "not stated" though 第16条's
-# "减半" was added for a part that leaned on it.
+# questions and no wrong one (without those two conditions: 12 right, 10 wrong). Such
+# a clause is quoted but does not settle what the question asks: "稳岗返还按什么比例返？"
+# stays "not stated" though 第16条's "减半" was added for a part that leaned on it.
 PART_CONFIDENCE_AGREED = 0.5
 
 # A question typed without punctuation separates its asks with spaces and words:
@@ -296,7 +296,9 @@ _ABOUT_A_CLAUSE = re.compile(
 # 是啥" matched 第2条 and "這個53條是誰發的" 第52条. Both kinds of ask need the
 # document named, or an overall ask that opens the question ("总的思路是啥"):
 # "社保减免什么时候开始" is about 第16条, "就业方面总的目标" about the clauses on jobs.
-_THE_DOCUMENT = re.compile(r"(这|这个|这份|这部|该|本|整个|这些)\s*(文件|意见|政策|措施|规定|通知|办法)"
+_THIS = r"(这|这个|这份|这部|该|本|整个|这些)"
+_DOCUMENT_NOUN = r"(文件|意见|政策|措施|规定|通知|办法)"
+_THE_DOCUMENT = re.compile(rf"{_THIS}\s*{_DOCUMENT_NOUN}"
                            rf"|{DOCUMENT_BY_COUNT}|^(文件|意见)|\b(this|the) (document|policy|measures)\b", re.I)
 # Words before an overall ask that leave it about the document ("说白了，总的思路是啥",
 # "市里总的思路是啥"), unlike a subject ("社保减免的总体目标").
@@ -330,7 +332,7 @@ _DOCUMENT_FACTS = [
 # Asks that are the document's only when it is their subject: "这个文件是干啥的", "这份意见
 # 从什么时候开始生效", "这53条是哪里发的" — but "这个政策里的就业风险储备金是干啥的", "这个
 # 政策的社保减免啥时候开始" and "这些措施对返济人员的目的地…" are about a clause.
-_DOCUMENT_NAMED = (r"((这|这个|这份|这部|该|本|整个|这些|这套)\s*[\u4e00-\u9fff]{0,4}?(文件|意见|政策|措施|规定|通知|办法)"
+_DOCUMENT_NAMED = (rf"(({_THIS}|这套)\s*[\u4e00-\u9fff]{{0,4}}?{_DOCUMENT_NOUN}"
                    rf"|{DOCUMENT_BY_COUNT}(的?(文件|意见|政策|措施))?)")
 _ITSELF_ASKS = (r"((哪里|哪儿|哪个部门|谁)(发|出|印发|制定|出台)"
                 r"|(什么时候|啥时候?|哪天|何时|几号)(开始)?(发|出台|印发|颁布|生效|施行|执行|实施|算数|起|开始)"
@@ -602,8 +604,10 @@ class ExtractiveAnswerer:
         parts = [p for part in split_parts(question) for p in _pair_parts(part)]
         if len(parts) > 1:
             for part in parts:
+                if len(chosen) == 3:
+                    break
                 part_hits, part_ev = self.search.search(part, 3, mode=mode, chunking=chunking)
-                if not part_hits or len(chosen) == 3:
+                if not part_hits:
                     continue
                 top = part_hits[0]
                 if any(top.position == h.position for h in chosen):

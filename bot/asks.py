@@ -54,6 +54,8 @@ QUANTITIES = [
         True),
 ]
 
+_DEADLINE_ASKED = r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when"
+
 # Practical details a policy text rarely carries. Each is asked only in words that
 # ask for the detail itself: "有没有网上平台" is answered by "网上诉求受理平台", but
 # "网址是多少" needs an address, and "安装充电桩" asks nothing about an app.
@@ -83,14 +85,16 @@ DETAILS = [
     # takes effect; "最长延至2020年12月31日" and "不超过6个月" end something. ("吸纳就业补贴申请
     # 截止日期是哪天" was answered with 第24条's start date.)
     Ask("截止日期", "the deadline",
-        re.compile(r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when", re.I),
+        re.compile(_DEADLINE_ASKED, re.I),
         re.compile(r"(\d{4}\s*年\s*)?\d{1,2}\s*月(\s*\d{1,2}\s*日)?(?![\s\d日]*(起|开始|以来))"
                    r"|月底|年底|年末|(不超过|最长|最多|延长|延至|为期|期限)\s*[0-9一二两三四五六七八九十半]+\s*个?(月|年|天|日|周)"),
         True),
     # A date must be in the sentences that match: a clause's other dates are about other things.
     Ask("具体日期", "the date",
-        re.compile(r"哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
-                   r"|几月份|(what|which) (date|day)",
+        # (not a deadline: "截止日期是哪天" asks for an end, which any date would not answer)
+        re.compile(rf"^(?!.*({_DEADLINE_ASKED}))"
+                   r".*?(哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
+                   r"|几月份|(what|which) (date|day))",
                    re.I),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
@@ -122,9 +126,6 @@ def asked(text: str) -> list[Ask]:
     text = VAGUE_NUMBER.sub("", text)
     details = [ask for ask in DETAILS if ask.asks.search(text)]
     if details:
-        # "截止日期是哪天" asks for an end, which any date would not answer.
-        if any(a.name == "截止日期" for a in details):
-            details = [a for a in details if a.name != "具体日期"]
         return details
     for ask in QUANTITIES:
         m = ask.asks.search(text)

@@ -147,13 +147,15 @@ _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
 # A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
 # whatever the other part names.
-_COMPARES = re.compile(r"(跟|和|与|同).{0,8}(比(?![例较重率如])|相比|一样|不同|区别|差别)|哪边|哪个(城市|地方)(好|强|多|大)|"
+# ("比例", "比较重" compare nothing.)
+_LIKE_OR_UNLIKE = r"(比(?![例较重率如])|相比|一样|一致|相同|不同|区别|差别|差不多)"
+_COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪个(城市|地方)(好|强|多|大)|"
                        r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
 _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
-                            r"(比(?![例较重率如])|相比|一样|一致|相同|不同|不一样|有区别|有什么区别|有啥区别|差不多)")
+                            rf"(不|有(什么|啥)?)?{_LIKE_OR_UNLIKE}")
 
 
 def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
@@ -266,9 +268,9 @@ class Contrast:
 
 
 # An asker who speaks for an employer ("我们企业自己交的…", "公司自己缴的…").
-_AN_EMPLOYER = re.compile(r"(我们|咱们?|我的|本)?(企业|公司|单位|厂子?|工厂)(自己|这边|那部分|部分|交的|缴的)")
-
-_EMPLOYER_WORD = re.compile(r"单位|企业|公司")
+_EMPLOYER = r"(企业|公司|单位|厂子?|工厂)"
+_AN_EMPLOYER = re.compile(rf"(我们|咱们?|我的|本)?{_EMPLOYER}(自己|这边|那部分|部分|交的|缴的)")
+_EMPLOYER_WORD = re.compile(_EMPLOYER)
 
 
 def read_contrasts(path: Path) -> list[Contrast]:
