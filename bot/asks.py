@@ -33,7 +33,8 @@ _NUMBER = "[0-9０-９]"
 # answered by "由财政给予补助" / "全额", which name no figure.
 QUANTITIES = [
     Ask("具体比例", "the rate",
-        re.compile(r"税率|比例(是|为|有|能)?(多少|几)|百分之|百分点|几个点|几成|费率|利率|percentage|"
+        re.compile(r"税率|比例[^，,。？?！!]{0,4}(多少|几)|(多少|多大)的?比例|百分之|百分点|几个点|几成|费率|利率|"
+                   r"percentage|"
                    r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     Ask("具体期限", "the period",

@@ -31,6 +31,9 @@ def test_vague_numbers_ask_no_quantity(question, asks):
     ("外地看病报销比例会降低吗？", False),            # whether, not how much
     ("报销比例是多少？", True),
     ("贷款贴息能贴几个百分点？", True),
+    ("稳岗返还按上年度失业保险费的多少比例返还？", True),
+    ("财政贴息比例具体是多少？", True),
+    ("这种在外地看病的能按什么比例报销？", False),   # a rule answers ("同等报销比例")
     ("Will I be reimbursed at the same rate?", False),
     ("What is the reimbursement rate?", True),
 ])
