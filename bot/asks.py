@@ -27,6 +27,12 @@ class Ask:
 
 _NUMBER = "[0-9０-９]"
 
+# Measure words a count is asked in, and those that state it. "几个"/"几条" mostly
+# describe ("新招了几个人", "多上几条生产线"), so only these few count with 几.
+_COUNT_UNITS = {"个": "个(?!月|小时)", "家": "家", "辆": "辆", "项": "项", "条": "条", "户": "户", "所": "所",
+                "台": "台", "张": "张", "批": "批", "座": "座", "人": "人|名|位", "名": "名|人", "位": "位|人|名"}
+_COUNTED_BY_JI = ("家", "辆", "项")
+
 # Quantities. The word "比例" states no rate ("同等报销比例" answers nothing about a
 # percentage), so only a number, 成, 减半 or 倍 counts; "报销比例会不会变低" asks
 # whether, not how much, so "比例" asks only with 多少/几. "自己要掏多少钱" is
@@ -49,6 +55,12 @@ QUANTITIES = [
         re.compile(r"多少钱|金额|多少元|多少万|how much money", re.I),
         re.compile(r"[0-9]\s*(元|万元|亿元|美元)|[万亿]元|全额|免费|免收|免征|财政(给予)?(全额)?(补助|保障|兜底)"),
         True),
+    # A count of things is stated with their measure word: "多少家企业享受了" is not
+    # answered by "免征期限不超过5个月", while "多少人" is by "1000名工作人员".
+    *[Ask("具体数量", "the number",
+          re.compile(rf"多少\s*(?:{unit})" + (rf"|(?<![这那哪好十])几\s*(?:{unit})" if unit in _COUNTED_BY_JI else "")),
+          re.compile(rf"[0-9０-９一二两三四五六七八九十百千万]+\s*(?:{stated})"), True)
+      for unit, stated in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
         re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
@@ -114,7 +126,7 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份)|一个人|一人|人均|面值|per (person|head|household|voucher)",
+_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆)|一个人|一人|人均|面值|per (person|head|household|voucher)",
                              re.I)
 _PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
 
@@ -151,8 +163,8 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
             if ask in stated or ask in open_:
                 continue
             passages = sentences if ask.in_sentences else clauses
-            # An amount per person asks for a rate ("消费券每人能领多少"), which a total
-            # ("推出2000万元消费券") does not state.
+            # An amount per person or place asks for a rate ("消费券每人能领多少", "按每个小区
+            # 补多少"), which a total ("推出2000万元消费券") does not state.
             if ask in QUANTITIES and _PER_UNIT_ASKED.search(part):
                 passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
             (stated if any(states(ask, p) for p in passages) else open_).append(ask)

@@ -129,9 +129,24 @@ def test_an_amount_per_person_is_not_stated_by_a_total():
     # so is the value of one voucher
     for per_voucher in ("消费券每张面值多少？", "一张消费券的面值是多少"):
         assert settled([per_voucher], [CLAUSE_35], [CLAUSE_35])[0] == []
+    # an amount per place, too ("按每个小区补贴多少钱")
+    assert settled(["按每个小区补贴多少钱？"], [CLAUSE_35], [CLAUSE_35])[0] == []
     # a total asked about is answered by the total
     stated, _ = settled(["消费券一共发多少钱"], [CLAUSE_35], [CLAUSE_35])
     assert [a.name for a in stated] == ["具体金额"]
+
+
+def test_a_count_is_stated_with_its_measure_word():
+    assert [a.name for a in asked("共有多少家企业享受了社保费减免？")] == ["具体数量"]
+    count = asked("共有多少家企业享受了社保费减免？")[0]
+    assert not states(count, "免征期限不超过5个月")
+    assert states(count, "分别确定不少于100家重点联系服务企业")
+    people = asked("市直机关派了多少人下企业？")[0]
+    assert states(people, "组织市直机关1000名工作人员,下沉企业一线")
+    assert [a.name for a in asked("健康济南有几项专项行动？")] == ["具体数量"]
+    # "这几项" points, "几个" mostly describes: neither asks a count
+    assert asked("养老、失业、工伤这几项单位缴费能少交点不？") == []
+    assert [a.name for a in asked("新招了几个人，每人补多少？")] == ["具体数额"]
 
 
 def test_a_start_is_no_deadline():
