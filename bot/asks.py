@@ -80,6 +80,11 @@ DETAILS = [
         re.compile(r"(哪个|什么|哪款|哪一个)\s*(app|软件|应用|小程序|公众号|客户端)|(怎么|如何|在哪|去哪)(里|儿)?"
                    r"(下载|安装)|下载安装|which app|download", re.I),
         re.compile(r"(?<![a-z])app(?![a-z])|软件|小程序|公众号|客户端|下载", re.I), False),
+    # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
+    Ask("法律依据", "the legal basis",
+        re.compile(r"(依据|根据|按照)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|办法|条(?!件))|(法律|法规|政策)依据"
+                   r"|legal basis|which (law|regulation)", re.I),
+        re.compile(r"《[^》]+》|(法|条例|办法)第[一二三四五六七八九十百0-9]+条"), False),
     Ask("具体几点", "the time of day",
         re.compile(r"几点|几时(开|结束|截止|关)|开抢|what time", re.I),
         re.compile(r"\d{1,2}\s*(点|时|:|：)\s*\d{0,2}|[一二三四五六七八九十]{1,3}点"), False),

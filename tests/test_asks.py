@@ -57,6 +57,8 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("申请截止日期是哪天？", "截止日期"),
     ("减免是从几月份开始算的？", "具体日期"),
     ("处置费怎么收？", "收费标准"),
+    ("划型标准依据哪个文件认定？", "法律依据"),
+    ("具体依据的是哪部法规的哪一条？", "法律依据"),
     ("哪几家医院开了发热门诊？具体地址在哪？", "具体地址"),
 ])
 def test_details_asked(question, name):
@@ -81,6 +83,7 @@ def test_every_detail_of_a_part_is_asked():
     "都往哪几个地方送菜？",                  # which places, not how many
     "我们店十几号员工，房产税能减免吗",        # a head count, not a date
     "注册地址不在济南的企业能享受吗？",        # describes the firm
+    "按照什么条件申请？",                    # conditions, not a law
 ])
 def test_questions_that_ask_no_detail(question):
     assert asked(question) == []
@@ -90,7 +93,7 @@ def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
     given = {"网址": "登录http://jnjqt.jinan.gov.cn办理", "用哪个APP、怎么下载": "下载“爱山东”APP申领",
              "具体几点": "每天10:00开放领取", "车次、班次": "恢复开行班次12趟", "电话号码": "拨打0531-12345",
              "具体日期": "自3月16日起恢复运营", "具体地址": "设在经十路123号",
-             "截止日期": "最长延至2020年12月31日"}
+             "截止日期": "最长延至2020年12月31日", "法律依据": "依据《中华人民共和国税收征收管理法》第三十一条"}
     for ask in DETAILS:
         assert states(ask, given[ask.name]), ask.name
         assert not states(ask, CLAUSE_35), ask.name
