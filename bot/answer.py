@@ -485,7 +485,7 @@ class ExtractiveAnswerer:
         if other:
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other[0],
                                  stated=other[1], **_clause_values(chosen[0].clause))
-        stated, missing = ([], []) if bare_lookup or overall else settled(
+        stated, missing = ([], []) if bare_lookup else settled(
             split_parts(question) or [question], [s for h in sure for s in self._relevant(h)],
             [h.clause.text for h in sure])
         if missing and not stated:

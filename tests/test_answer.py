@@ -673,3 +673,11 @@ def test_a_concrete_ask_beside_a_question_about_the_document_gets_its_clause(ask
 
 def test_a_question_about_the_document_still_meets_the_named_thing_check(ask):
     assert ask("这份文件对房贷的有效期是多久").reason == "outside_term"
+
+
+def test_a_question_about_the_document_asks_like_any_other(ask):
+    # It takes effect on issue; no end is written, so the end is not stated.
+    a = ask("这份意见的有效期截止到哪一天，何时废止？")
+    assert a.refused and a.reason == "not_stated", a.text
+    assert "截止日期" in a.text
+    assert not ask("这份意见从哪天开始施行？").refused
