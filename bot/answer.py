@@ -360,10 +360,16 @@ def _asks_about_document(part: str) -> bool:
                 or _ITSELF_ASKED.search(folded))
 
 
+# A subject named before an overall ask ("意见在大气、水、土壤污染防治方面的总体部署") makes it
+# that subject's.
+_ON_A_SUBJECT = re.compile(r"(方面|领域|这块|这一块|问题上|工作上)")
+
+
 def about_document(question: str) -> bool:
     q = fold(question)
     names_it = _THE_DOCUMENT.search(q)
-    if _ABOUT_DOCUMENT_ALONE.search(q) and (names_it or any(
+    overall = _ABOUT_DOCUMENT_ALONE.search(q)
+    if overall and not _ON_A_SUBJECT.search(q[:overall.start()]) and (names_it or any(
             _ABOUT_DOCUMENT_ALONE.match(_LEAD_IN.sub("", part, 1)) for part in split_parts(q) or [q])):
         return True
     return bool(_ABOUT_DOCUMENT_ASK.search(q) and names_it) or bool(_ABOUT_THE_DOCUMENT_ITSELF.search(q))

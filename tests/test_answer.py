@@ -650,6 +650,8 @@ def test_a_yes_no_part_does_not_rescue_an_amount_left_open(ask):
     ("这些措施对返济人员的目的地有要求吗", False),
     ("这份实施意见从什么时候开始施行？", True),
     ("这套措施从哪天开始执行？", True),
+    ("意见在大气、水、土壤污染防治方面的总体部署是什么？", False),   # a subject's overall plan
+    ("这份意见总体部署是什么？", True),
 ])
 def test_about_document(question, about):
     assert about_document(question) == about
