@@ -27,24 +27,32 @@ class Ask:
 
 _NUMBER = "[0-9０-９]"
 
-# Measure words a count is asked in, and those that state it. "几个"/"几条" mostly
-# describe ("新招了几个人", "多上几条生产线"), so only these few count with 几.
-_COUNT_UNITS = {"个": "个(?!月|小时)", "家": "家", "辆": "辆", "项": "项", "条": "条", "户": "户", "所": "所",
-                "台": "台", "张": "张", "批": "批", "座": "座", "人": "人|名|位", "名": "名|人", "位": "位|人|名"}
+# Measure words a count is asked in (not the nouns they open: 所得税, 项目, 名额, 家庭,
+# 条件, 人民币, 个人), and those that state it. People are counted in 人, 名 or 位.
+# "几个"/"几条" mostly describe ("新招了几个人", "多上几条生产线"), so only these few
+# count with 几.
+_PEOPLE = "人|名|位"
+_COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)"), "家": ("家(?!庭|长|里)", "家"),
+                "辆": ("辆", "辆"), "项": ("项(?!目)", "项"), "条": ("条(?!件|例|款)", "条"), "户": ("户", "户"),
+                "所": ("所(?!得)", "所"), "台": ("台(?!阶)", "台"), "张": ("张", "张"), "批": ("批(?!准)", "批"),
+                "座": ("座", "座"), "人": ("人(?!民币|次)|名(?!额|单)|位", _PEOPLE)}
 _COUNTED_BY_JI = ("家", "辆", "项")
+# A count is a number: "一户一档", "一条龙", "一项一议" state none.
+_COUNT = "(?:[0-9０-９]+|[一二两三四五六七八九十百千万]{2,}|[二两三四五六七八九十])"
 
 # Quantities. The word "比例" states no rate ("同等报销比例" answers nothing about a
 # percentage), so only a number, 成, 减半 or 倍 counts; "报销比例会不会变低" asks
-# whether, not how much, so "比例" asks only with 多少/几. "自己要掏多少钱" is
+# whether, not how much, so "比例" asks only with 多少/多大/几. "自己要掏多少钱" is
 # answered by "由财政给予补助" / "全额", which name no figure.
 QUANTITIES = [
     Ask("具体比例", "the rate",
-        re.compile(r"税率|比例[^，,。？?！!]{0,4}(多少|几)|(多少|多大)的?比例|百分之|百分点|几个点|几成|费率|利率|"
+        re.compile(r"税率|比例(具体|到底|大概|现在|一般|能|会)?(是|为|有|按)?(多少|多大|几(?!天|个?月|年|周|号))|(多少|多大)的?比例"
+                   r"|百分之|百分点|几个点|几成|费率|利率|"
                    r"percentage|"
                    r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     Ask("具体期限", "the period",
-        re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周)|多长时间|期限|how long", re.I),
+        re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周|小时)|多长时间|期限|how long", re.I),
         re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
     # A fee asked about is answered by a figure, a rate, a price rule or its waiver
     # ("担保费一律降至0.8%", "实行农业生产用电价格", "减免旅行社责任险").
@@ -57,10 +65,11 @@ QUANTITIES = [
         True),
     # A count of things is stated with their measure word: "多少家企业享受了" is not
     # answered by "免征期限不超过5个月", while "多少人" is by "1000名工作人员".
+    # ("开了几家店" and "前几项" describe, "这几项" points.)
     *[Ask("具体数量", "the number",
-          re.compile(rf"多少\s*(?:{unit})" + (rf"|(?<![这那哪好十])几\s*(?:{unit})" if unit in _COUNTED_BY_JI else "")),
-          re.compile(rf"[0-9０-９一二两三四五六七八九十百千万]+\s*(?:{stated})"), True)
-      for unit, stated in _COUNT_UNITS.items()],
+          re.compile(rf"多少\s*(?:{asked})" + (rf"|(?<![这那前近了])几\s*(?:{asked})" if unit in _COUNTED_BY_JI else "")),
+          re.compile(rf"{_COUNT}[万千百余多]?\s*(?:{stated})"), True)
+      for unit, (asked, stated) in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
         re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
@@ -82,7 +91,7 @@ DETAILS = [
         re.compile(r"(?<![a-z])app(?![a-z])|软件|小程序|公众号|客户端|下载", re.I), False),
     # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
     Ask("法律依据", "the legal basis",
-        re.compile(r"(依据|根据|按照)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|办法|条(?!件))|(法律|法规|政策)依据"
+        re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
                    r"|legal basis|which (law|regulation)", re.I),
         re.compile(r"《[^》]+》|(法|条例|办法)第[一二三四五六七八九十百0-9]+条"), False),
     Ask("具体几点", "the time of day",
@@ -133,6 +142,8 @@ _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 _PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆)|一个人|一人|人均|面值|per (person|head|household|voucher)",
                              re.I)
+# Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.
+_AMOUNTS = [a for a in QUANTITIES if a.name in ("具体金额", "具体数额")]
 _PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
 
 
@@ -165,12 +176,13 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
     open_: list[Ask] = []
     for part in parts:
         for ask in asked(part):
-            if ask in stated or ask in open_:
+            # (one name once: the counts are an Ask per measure word)
+            if any(a.name == ask.name for a in stated + open_):
                 continue
             passages = sentences if ask.in_sentences else clauses
             # An amount per person or place asks for a rate ("消费券每人能领多少", "按每个小区
             # 补多少"), which a total ("推出2000万元消费券") does not state.
-            if ask in QUANTITIES and _PER_UNIT_ASKED.search(part):
+            if ask in _AMOUNTS and _PER_UNIT_ASKED.search(part):
                 passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
             (stated if any(states(ask, p) for p in passages) else open_).append(ask)
     return stated, open_

@@ -84,6 +84,8 @@ def test_every_detail_of_a_part_is_asked():
     "我们店十几号员工，房产税能减免吗",        # a head count, not a date
     "注册地址不在济南的企业能享受吗？",        # describes the firm
     "按照什么条件申请？",                    # conditions, not a law
+    "公交按照哪条线路恢复？",
+    "退费按照什么规定执行？",                # how, not on which law
 ])
 def test_questions_that_ask_no_detail(question):
     assert asked(question) == []
@@ -149,7 +151,32 @@ def test_a_count_is_stated_with_its_measure_word():
     assert [a.name for a in asked("健康济南有几项专项行动？")] == ["具体数量"]
     # "这几项" points, "几个" mostly describes: neither asks a count
     assert asked("养老、失业、工伤这几项单位缴费能少交点不？") == []
-    assert [a.name for a in asked("新招了几个人，每人补多少？")] == ["具体数额"]
+    assert [a.name for a in asked("有几个人能领？")] == ["具体数额"]
+    # a count is a number: set phrases state none
+    households = asked("有多少户能领？")[0]
+    assert not states(households, "建立一户一档") and states(households, "惠及3万户")
+    # two counts asked are one gap, named once
+    _, open_ = settled(["多少家企业享受了社保减免", "一共多少人受益"], ["免征期限不超过5个月"], [""])
+    assert [a.name for a in open_] == ["具体数量"]
+
+
+@pytest.mark.parametrize("question, name", [
+    ("要交多少所得税？", "具体数额"),        # the nouns a measure word opens are no count
+    ("能扶持多少项目？", "具体数额"),
+    ("能给多少人民币？", "具体数额"),
+    ("多少名额？", "具体数额"),
+    ("多少个小时能出来？", "具体期限"),
+    ("稳岗补贴按比例返还要几天到账？", "具体期限"),   # the rate word does not reach the next ask
+    ("缴费比例降了能省多少钱？", "具体金额"),
+])
+def test_words_near_a_count_or_a_rate_ask_what_they_ask(question, name):
+    assert [a.name for a in asked(question)] == [name]
+
+
+def test_only_an_amount_is_asked_per_unit():
+    period = "免征期限不超过5个月"
+    stated, open_ = settled(["每个企业社保单位部分能免几个月？"], [period], [period])
+    assert [a.name for a in stated] == ["具体期限"] and open_ == []
 
 
 def test_a_start_is_no_deadline():
