@@ -89,6 +89,17 @@ DETAILS = [
         re.compile(r"(哪个|什么|哪款|哪一个)\s*(app|软件|应用|小程序|公众号|客户端)|(怎么|如何|在哪|去哪)(里|儿)?"
                    r"(下载|安装)|下载安装|which app|download", re.I),
         re.compile(r"(?<![a-z])app(?![a-z])|软件|小程序|公众号|客户端|下载", re.I), False),
+    # Whether two measures stack is a rule a policy states in so many words ("不重复享受",
+    # "可叠加", "就高"), or not at all.
+    Ask("能否同时享受", "whether they can be combined",
+        re.compile(r"同时享受|叠加|重复享受|兼得|两个都(能|可以)(拿|领|享受)|\b(combine|stack)", re.I),
+        re.compile(r"同时享受|叠加|不(得)?重复|兼得|可同时|就高"), False),
+    # What became of a measure after the document was issued ("后来有没有延长到年底") is
+    # not in it.
+    Ask("后来的调整", "later changes",
+        re.compile(r"(后来|此后|之后)(有没有|是否|又|还)?(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
+                   r"|\b(later|since) (been )?(extended|changed|cancelled|renewed)", re.I),
+        re.compile(r"(?!)"), False),
     # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
     Ask("法律依据", "the legal basis",
         re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
