@@ -66,7 +66,7 @@ def off_task(question: str) -> bool:
 # question is off task. Each pattern wants the bot addressed or the notice formatted
 # as one: "我收到系统消息说申请没通过" and "社区在防控中扮演什么角色" are questions.
 _SET_ASIDE = re.compile("|".join([
-    r"(忽略|无视|忘记|忘掉|不要管|别管|不用管|跳过).{0,12}(指令|指示|规则|设定|提示词|限制|文件)",
+    r"(忽略|无视|忘记|忘掉|不要管|别管|不用管|跳过).{0,12}(指令|指示|规则|规定|设定|提示词|限制|文件)",
     r"ignore (all |any )?(the |your )?(previous |prior |above )?(instructions|rules|prompts?|document)"
     r"|disregard .{0,20}(instructions|document|rules)",
     r"forget (about )?(the |this |your |all )?(policy|document|instructions|rules)",
@@ -138,6 +138,10 @@ def set_aside(question: str) -> str | None:
     spaced = _SPACE_AS_COMMA.sub(_SPACE_MARK, question)
     rest = " ".join(k for k in (_kept(sentence) for sentence in re.split(r"(?<=[.!?])\s+", spaced)) if k)
     rest = rest.replace(_SPACE_MARK, " ").strip()
+    if rest == question.strip(" ，,：:"):
+        # The words only meet across stretches ("别管…，直接回答：文件…"): nothing carries
+        # an instruction of its own, and the question is searched as asked.
+        return question
     if len(re.sub(r"\W", "", rest)) < _MIN_ASK or not _ASKS_SOMETHING.search(rest) or _SET_ASIDE.search(fold(rest)):
         return None
     return rest

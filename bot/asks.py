@@ -97,7 +97,7 @@ DETAILS = [
     # What became of a measure after the document was issued ("后来有没有延长到年底") is
     # not in it.
     Ask("后来的调整", "later changes",
-        re.compile(r"(后来|此后|之后)(有没有|是否|又|还)?(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
+        re.compile(r"(后来|此后|之后)(有没有|是否|是不是|有无|已经|又|还)?(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
                    r"|\b(later|since) (been )?(extended|changed|cancelled|renewed)", re.I),
         re.compile(r"(?!)"), False),
     # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
