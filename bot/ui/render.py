@@ -7,27 +7,40 @@ from html import escape
 
 from ..clauses import Clause
 
-# Delegated, so it also works for buttons rendered later by any component. The
-# clipboard API needs a secure context (https or localhost); behind a plain-http
-# proxy the hidden-textarea fallback still copies.
+# Delegated, so it also works for buttons rendered later by any component.
 HEAD = """
 <script>
-document.addEventListener('click', function (e) {
-  var b = e.target.closest ? e.target.closest('.copy-cite') : null;
-  if (!b) return;
-  e.preventDefault();
-  var text = b.getAttribute('data-cite') || '';
-  var label = b.textContent;
-  function done() { b.textContent = '已复制 ✓'; setTimeout(function () { b.textContent = label; }, 1500); }
-  function fallback() {
-    var t = document.createElement('textarea');
-    t.value = text; t.style.position = 'fixed'; t.style.opacity = '0';
-    document.body.appendChild(t); t.select();
-    try { document.execCommand('copy'); done(); } finally { t.remove(); }
+(function () {
+  // Search-as-you-type may re-render the results just after a click, replacing the
+  // button that was clicked, so a copied citation's buttons keep their mark until it expires.
+  var LABEL = '复制引用', DONE = '已复制 ✓', until = {};
+  function refresh() {
+    var now = Date.now();
+    document.querySelectorAll('.copy-cite').forEach(function (b) {
+      var t = until[b.getAttribute('data-cite')];
+      var want = t && now < t ? DONE : LABEL;
+      if (b.textContent !== want) b.textContent = want;
+    });
   }
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
-  else fallback();
-});
+  new MutationObserver(refresh).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest ? e.target.closest('.copy-cite') : null;
+    if (!b) return;
+    e.preventDefault();
+    var text = b.getAttribute('data-cite') || '';
+    function done() { until[text] = Date.now() + 1500; refresh(); setTimeout(refresh, 1600); }
+    function fallback() {
+      var t = document.createElement('textarea');
+      t.value = text; t.style.position = 'fixed'; t.style.opacity = '0';
+      document.body.appendChild(t); t.select();
+      try { document.execCommand('copy'); done(); } finally { t.remove(); }
+    }
+    // The clipboard API needs a secure context (https or localhost); behind a
+    // plain-http proxy the hidden-textarea fallback still copies.
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  });
+})();
 </script>
 """
 
@@ -168,7 +181,9 @@ def hits(meta: dict, results: list, query: str) -> str:
     if not results:
         return f'<div class="empty">没有找到与“{esc(query)}”相关的条款。</div>'
     top = max((sc for h in results for _, sc in h.sentences[:1]), default=0.0)
-    return "".join(clause_card(meta, h.clause, matched(h, floor=0.5 * top)) for h in results)
+    # data-query says which keystroke these results answer (searches run as one types).
+    return (f'<div class="hits" data-query="{esc(query)}">'
+            + "".join(clause_card(meta, h.clause, matched(h, floor=0.5 * top)) for h in results) + "</div>")
 
 
 def toc(meta: dict, clauses: list[Clause]) -> str:

@@ -113,7 +113,8 @@ def test_hotline_search_as_you_type_and_copy_citation(new_page):
     page = new_page(DESKTOP, "/search", permissions=["clipboard-read", "clipboard-write"])
     box = page.locator("#search-box textarea, #search-box input").first
     box.press_sequentially("社保减免", delay=60)
-    page.wait_for_selector("#results .hit mark")
+    # Each keystroke is searched; wait for the results of the whole query.
+    page.wait_for_selector("#results .hits[data-query='社保减免'] .hit mark")
     first = page.locator("#results .hit").first
     assert first.locator(".label").inner_text() == "第16条"
     assert "三、着力推进经济社会高质量发展" in first.locator(".section").inner_text()
@@ -141,7 +142,8 @@ def test_hotline_search_as_you_type_and_copy_citation(new_page):
     assert "免征期限不超过5个月" in page.locator("#toc details[open] .clause-text").inner_text()
     box.fill("")
     box.press_sequentially("社保减免", delay=60)
-    page.wait_for_selector("#results .hit mark")
+    # Each keystroke is searched; wait for the results of the whole query.
+    page.wait_for_selector("#results .hits[data-query='社保减免'] .hit mark")
     page.click("#toc .label-wrap")  # closed again for the screenshot
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "hotline.png")
