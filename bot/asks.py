@@ -97,9 +97,33 @@ DETAILS = [
     # What became of a measure after the document was issued ("后来有没有延长到年底") is
     # not in it.
     Ask("后来的调整", "later changes",
-        re.compile(r"(后来|此后|之后)(有没有|是否|是不是|有无|已经|又|还)?(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
+        re.compile(r"(后来|此后|之后)(有没有|是否|是不是|有无|已经|又|还){0,2}(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
                    r"|\b(later|since) (been )?(extended|changed|cancelled|renewed)", re.I),
         re.compile(r"(?!)"), False),
+    # What a measure has paid out so far ("一共发出去多少钱了", "多少家企业享受了") is a
+    # result, which a policy issued before it took effect does not report; "一共发了多少钱的
+    # 券" asks the budget, which it does.
+    Ask("实际发放情况", "how much has actually been paid out",
+        re.compile(r"(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计|一共|总共|共)\S{0,10}"
+                   r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?)了)\S{0,4}(多少|几)"
+                   r"|多少\s*(家|个|户|名|位|人)\S{0,6}(领|拿|享受|申请|用)到?了|(发|用|花)出去了?\s*(多少|几)"
+                   r"|how much has (actually )?been (paid|disbursed|spent)|(paid out|disbursed) so far", re.I),
+        re.compile(r"(已|累计)\s*(发放|兑现|拨付|惠及|减免|返还|支付)|惠及"), False),
+    # Which papers to hand in: "要交啥材料", "申请表在哪领". ("是不是得先把材料都办齐" asks
+    # whether, which "先行救助,后补手续" answers.)
+    Ask("需要的材料和表格", "the documents or forms to hand in",
+        re.compile(r"(交|带|准备|提交|提供|填|备)(哪些|什么|啥|哪张|哪个|哪份)\S{0,2}(材料|资料|证明|表|手续)"
+                   r"|申请表|申请(材料|资料)(?!\S{0,4}(齐|凑|开不|不全|不够|没))|(哪些|什么|啥)(材料|资料)"
+                   r"|what (documents|paperwork|forms)|which forms?\b|application form", re.I),
+        re.compile(r"申请表|(提交|提供|携带|准备|出具)\S{0,12}(材料|资料|证明)|材料清单"), False),
+    # Which office handles it: "交到哪个部门", "找哪个部门". "找谁反映" is answered by
+    # "12345市民服务热线", "找谁开证明" by "有关部门"; a platform is no office, nor are
+    # "其他部门" that want data.
+    Ask("负责的部门", "which office handles it",
+        re.compile(r"(哪个|哪一个|什么|啥|哪些|哪家)\s*(部门|单位|机构|机关)(?!\S{0,4}(发|出台|印发|制定|落实不力|不落实))"
+                   r"|(向|找)谁(申请|申报|提交|反映|开|办)?|which (department|office|agency)|who (handles|approves)", re.I),
+        re.compile(r"[省市区县]\S{0,12}(局|委员会|办公室|政府)|市委|(有关|相关|主管|职能)部门|税务机关|金融机构|热线|12345"
+                   r"|法院|海关|银行|街道|乡镇"), True),
     # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
     Ask("法律依据", "the legal basis",
         re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
