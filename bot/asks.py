@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import fold
+
 
 @dataclass(frozen=True)
 class Ask:
@@ -186,8 +188,9 @@ def asked(text: str) -> list[Ask]:
     """What a question (or a part of one) asks for, if it asks for quantities or details.
 
     Every detail asked counts ("在哪个APP领？几点开抢？" asks both); a detail outranks a
-    quantity: "每天几点开抢" asks a time, not a count."""
-    text = VAGUE_NUMBER.sub("", text)
+    quantity: "每天几点开抢" asks a time, not a count. Traditional characters and
+    full-width forms ask in their matching form ("網址是什麼")."""
+    text = VAGUE_NUMBER.sub("", fold(text))
     details = [ask for ask in DETAILS if ask.asks.search(text)]
     if details:
         return details
@@ -217,7 +220,7 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
             passages = sentences if ask.in_sentences else clauses
             # An amount per person or place asks for a rate ("消费券每人能领多少", "按每个小区
             # 补多少"), which a total ("推出2000万元消费券") does not state.
-            if ask in _AMOUNTS and _PER_UNIT_ASKED.search(part):
+            if ask in _AMOUNTS and _PER_UNIT_ASKED.search(fold(part)):
                 passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
             (stated if any(states(ask, p) for p in passages) else open_).append(ask)
     return stated, open_

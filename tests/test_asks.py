@@ -71,6 +71,7 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("一次性吸纳就业补贴 申请材料 交到哪", "需要的材料和表格"),
     ("补贴要交到哪个部门？", "负责的部门"),
     ("复工遇到难处了，找谁反映", "负责的部门"),
+    ("「濟企通」網上訴求受理平台的網址是什麼？", "网址"),   # asked in traditional characters
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
