@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number
-from .asks import QUANTITIES, VAGUE_NUMBER, asked, settled, states
+from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, clash
 from .text import clean_spaces, fold, has_traditional, is_mostly_latin
@@ -440,7 +440,8 @@ def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
     "能领到什么时候" still are."""
     if not (_ASKS_SOMETHING.search(topic) and asked(topic)):
         return False
-    return bool(_THE_WAY_ASKED.search(fold(" ".join(pieces)))) and not any(asked(p) for p in pieces)
+    return bool(_THE_WAY_ASKED.search(fold(" ".join(pieces)))) and not any(
+        a is not HOW_TO_APPLY for p in pieces for a in asked(p))
 
 
 def _asks_of_its_own(part: str) -> bool:

@@ -111,6 +111,15 @@ DETAILS = [
                    r"|多少\s*(家|个|户|名|位|人)\S{0,6}(领|拿|享受|申请|用)到?了|(发|用|花)出去了?\s*(多少|几)"
                    r"|how much has (actually )?been (paid|disbursed|spent)|(paid out|disbursed) so far", re.I),
         re.compile(r"(已|累计)\s*(发放|兑现|拨付|惠及|减免|返还|支付)|惠及"), False),
+    # How or where to claim a benefit ("去哪领", "咋申请", "怎么申领"; "申请表在哪领" asks for
+    # a form, below): the sentences that
+    # grant it must say ("网上申领失业保险金", "可先办理退税"); "每个产品给予2000万元一次性奖励"
+    # grants without saying how to claim.
+    Ask("怎么申请、在哪领取", "how or where to apply",
+        re.compile(r"(去|到)哪(里|儿)?(领|申请|申领|办|报名)|(怎么|咋|如何|怎样)(去)?(申请|申领|领取?|办理|申报|兑现|报名)"
+                   r"|(?<!表)在哪(里|儿)?(领|申请|申领|办理)|how (do|can|should) (i|we) (apply|claim)|where (do|can|should) (i|we) "
+                   r"(apply|claim|get it)", re.I),
+        re.compile(r"申请|申领|领取|办理|登录|提交|申报|热线|12345|先行救助|后补手续"), True),
     # Which papers to hand in: "要交啥材料", "申请表在哪领". ("是不是得先把材料都办齐" asks
     # whether, which "先行救助,后补手续" answers.)
     Ask("需要的材料和表格", "the documents or forms to hand in",
@@ -180,6 +189,7 @@ _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 _PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆)|一个人|一人|人均|面值|per (person|head|household|voucher)",
                              re.I)
 # Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.
+HOW_TO_APPLY = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")
 _AMOUNTS = [a for a in QUANTITIES if a.name in ("具体金额", "具体数额")]
 _PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
 

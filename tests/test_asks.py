@@ -72,6 +72,8 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("补贴要交到哪个部门？", "负责的部门"),
     ("复工遇到难处了，找谁反映", "负责的部门"),
     ("「濟企通」網上訴求受理平台的網址是什麼？", "网址"),   # asked in traditional characters
+    ("文件里写着货车司机每人补贴2000元，去哪领？", "怎么申请、在哪领取"),
+    ("家庭农场那笔补贴俺们咋申请？", "怎么申请、在哪领取"),
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
@@ -81,6 +83,12 @@ def test_the_budget_is_asked_as_an_amount_what_was_paid_out_as_a_result():
     assert [a.name for a in asked("这次总共发了多少钱的券？")] == ["具体金额"]
     assert [a.name for a in asked("到现在一共发出去多少钱了")] == ["实际发放情况"]
     assert [a.name for a in asked("有多少家企业拿到了？")] == ["实际发放情况"]
+
+
+def test_a_grant_does_not_say_how_to_claim_it():
+    how = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")
+    assert not states(how, "对新获得国家一类新药生产批准文号的企业,每个产品给予2000万元一次性奖励")
+    assert states(how, "受疫情影响的企业,可先办理退税,疫情过后再进行实地核查")
 
 
 def test_hours_state_a_period():
@@ -121,7 +129,7 @@ def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
              "截止日期": "最长延至2020年12月31日", "法律依据": "依据《中华人民共和国税收征收管理法》第三十一条",
              "能否同时享受": "同一企业不重复享受", "后来的调整": None,
              "实际发放情况": "截至3月底已发放补贴1.2亿元", "需要的材料和表格": "申请时提交营业执照复印件等材料",
-             "负责的部门": "向市人力资源社会保障局提出申请"}
+             "负责的部门": "向市人力资源社会保障局提出申请", "怎么申请、在哪领取": "加快推动线上登记失业和申领失业保险金"}
     for ask in DETAILS:
         # (what became of a measure later no passage of the document states)
         assert given[ask.name] is None or states(ask, given[ask.name]), ask.name
