@@ -44,12 +44,13 @@ _COUNT = "(?:[0-9０-９]+|[一二两三四五六七八九十百千万]{2,}|[二
 
 # Quantities. The word "比例" states no rate ("同等报销比例" answers nothing about a
 # percentage), so only a number, 成, 减半 or 倍 counts; "报销比例会不会变低" asks
-# whether, not how much, so "比例" asks only with 多少/多大/几. "自己要掏多少钱" is
+# whether, not how much, so "比例" asks only with 多少/多大/几, and so do 税率, 费率 and
+# 利率 ("贷款利率有没有优惠" asks whether). "自己要掏多少钱" is
 # answered by "由财政给予补助" / "全额", which name no figure.
 QUANTITIES = [
     Ask("具体比例", "the rate",
-        re.compile(r"税率|比例(具体|到底|大概|现在|一般|能|会)?(是|为|有|按)?(多少|多大|几(?!天|个?月|年|周|号))|(多少|多大)的?比例"
-                   r"|百分之|百分点|几个点|几成|费率|利率|"
+        re.compile(r"比例(具体|到底|大概|现在|一般|能|会)?(是|为|有|按)?(多少|多大|几(?!天|个?月|年|周|号))|(多少|多大)的?比例"
+                   r"|百分之|百分点|几个点|几成|(税率|费率|利率)\S{0,6}(多少|多大|几)|(多少|多大)的?(税率|费率|利率)|"
                    r"percentage|"
                    r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
@@ -73,7 +74,7 @@ QUANTITIES = [
           re.compile(rf"{_COUNT}[万千百余多]?\s*(?:{stated})"), True)
       for unit, (asked, stated) in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
-        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限|最多|最高|how (much|many)", re.I),
+        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!高)|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
         True),
 ]
@@ -172,10 +173,10 @@ DETAILS = [
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
 
-# "好几次", "十几个", "几十万" describe ("my father has dialysis several times a week"); they
+# "好几次", "十几个", "几十万", "也就几千只，" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|几[千百万](?=\S?[，,\s])|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

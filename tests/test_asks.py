@@ -22,6 +22,8 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("能免几个月", True),
     ("交货晚了半个月,银行贷款也晚还了几天,这会不会被记成失信?", False),   # what happened
     ("小微企业社保一共免了几个月？", True),
+    ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
+    ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
@@ -36,6 +38,8 @@ def test_vague_numbers_ask_no_quantity(question, asks):
     ("这种在外地看病的能按什么比例报销？", False),   # a rule answers ("同等报销比例")
     ("Will I be reimbursed at the same rate?", False),
     ("What is the reimbursement rate?", True),
+    ("新借的贷款利率有没有优惠？", False),          # whether
+    ("贷款利率能降到多少？", True),
 ])
 def test_a_rate_is_asked_only_for_a_figure(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
