@@ -267,8 +267,10 @@ _LEANS = re.compile(r"^(一|每|多|几|那|这|怎|咋|啥|会|要|能|是|有|
 # may be one relief or two, and stays whole.
 _PAIR = re.compile(r"(?P<x>[\u4e00-\u9fff]{2,8})(和|与|及|跟|、)(?P<y>[\u4e00-\u9fff]{2,10}?)"
                    r"((这|那)?(两|二|2)(块|方面|个方面|项|件事|个事)(都|，|,)?(分别)?|方面.{0,3}分别|[，,]?分别)")
-# (就业, 就医, 在线, 对口 are words, not a preposition and a subject)
-_BEFORE_SUBJECT = re.compile(r".*(在(?![线岗职])|对(?![口外])|从|关于|就(?![业医诊近地读]))(?=[\u4e00-\u9fff]{2})")
+# (就业, 就医, 就诊, 就近, 就地, 就读, 在线, 在岗, 在职, 在校, 在建, 在册, 对口, 对外, 从业 are
+# words, not a preposition before the subject)
+_BEFORE_SUBJECT = re.compile(r".*(在(?![线岗职校建册])|对(?![口外])|从(?!业)|关于|就(?![业医诊近地读]))"
+                             r"(?=[\u4e00-\u9fff]{2})")
 
 
 def _pair_parts(part: str) -> list[str]:

@@ -74,7 +74,7 @@ QUANTITIES = [
           re.compile(rf"{_COUNT}[万千百余多]?\s*(?:{stated})"), True)
       for unit, (asked, stated) in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
-        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!高)|最多|最高|how (much|many)", re.I),
+        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!高(名单|消费))|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
         True),
 ]
@@ -107,8 +107,9 @@ DETAILS = [
     # result, which a policy issued before it took effect does not report; "一共发了多少钱的
     # 券" asks the budget, which it does.
     Ask("实际发放情况", "how much has actually been paid out",
-        re.compile(r"(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计|一共|总共|共)\S{0,10}"
+        re.compile(r"(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计|一共|总共|(?<![公总一])共)\S{0,10}"
                    r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?)了)\S{0,4}(多少|几)"
+                   r"(?!\s*个?(月|天|年|周|日|小时))"
                    r"|多少\s*(家|个|户|名|位|人)\S{0,6}(领|拿|享受|申请|用)到?了|(发|用|花)出去了?\s*(多少|几)"
                    r"|how much has (actually )?been (paid|disbursed|spent)|(paid out|disbursed) so far", re.I),
         re.compile(r"(已|累计)\s*(发放|兑现|拨付|惠及|减免|返还|支付)|惠及"), False),
@@ -117,25 +118,29 @@ DETAILS = [
     # grant it must say ("网上申领失业保险金", "可先办理退税"); "每个产品给予2000万元一次性奖励"
     # grants without saying how to claim.
     Ask("怎么申请、在哪领取", "how or where to apply",
-        re.compile(r"(去|到)哪(里|儿)?(领|申请|申领|办|报名)|(怎么|咋|如何|怎样)(去)?(申请|申领|领取?|办理|申报|兑现|报名)"
+        re.compile(r"(去|到)哪(里|儿)?(领(?![导会悟])|申请|申领|办|报名)|(怎么|咋|如何|怎样)(去)?(申请|申领|领(?![导会悟])取?|办理|申报|兑现|报名)"
                    r"|(?<!表)在哪(里|儿)?(领|申请|申领|办理)|how (do|can|should) (i|we) (apply|claim)|where (do|can|should) (i|we) "
                    r"(apply|claim|get it)", re.I),
-        re.compile(r"申请|申领|领取|办理|登录|提交|申报|热线|12345|先行救助|后补手续"), True),
+        re.compile(r"申请|申领|领取|办理|登录|提交|申报|报名|兑现|登记|预约|注册|网上办|掌上办|免申|直接(拨付|发放|兑付)"
+                   r"|热线|12345|先行救助|后补手续"), True),
     # Which papers to hand in: "要交啥材料", "申请表在哪领". ("是不是得先把材料都办齐" asks
     # whether, which "先行救助,后补手续" answers.)
     Ask("需要的材料和表格", "the documents or forms to hand in",
         re.compile(r"(交|带|准备|提交|提供|填|备)(哪些|什么|啥|哪张|哪个|哪份)\S{0,2}(材料|资料|证明|表|手续)"
                    r"|申请表|申请(材料|资料)(?!\S{0,4}(齐|凑|开不|不全|不够|没))|(哪些|什么|啥)(材料|资料)"
                    r"|what (documents|paperwork|forms)|which forms?\b|application form", re.I),
-        re.compile(r"申请表|(提交|提供|携带|准备|出具)\S{0,12}(材料|资料|证明)|材料清单"), False),
+        re.compile(r"申请表|(提交|提供|携带|准备|出具|附上)\S{0,12}(材料|资料|证明)|材料清单|携带|附上|复印件|原件"
+                   r"|凭\S{0,12}(证|执照|合同)"), False),
     # Which office handles it: "交到哪个部门", "找哪个部门". "找谁反映" is answered by
     # "12345市民服务热线", "找谁开证明" by "有关部门"; a platform is no office, nor are
     # "其他部门" that want data.
     Ask("负责的部门", "which office handles it",
-        re.compile(r"(哪个|哪一个|什么|啥|哪些|哪家)\s*(部门|单位|机构|机关)(?!\S{0,4}(发|出台|印发|制定|落实不力|不落实))"
+        re.compile(r"(哪个|哪一个|什么|啥|哪些|哪家)\s*部门(?!\S{0,4}(发的|发布|印发|出台|制定|落实不力|不落实))"
+                   r"|(向|找|到|去|交到|交给|报)(哪个|哪一个|什么|啥|哪家)\s*(单位|机构|机关)"
+                   r"|(哪个|哪一个|什么|啥|哪家)\s*(单位|机构|机关)\s*(负责|受理|审批|核准|办理|管)"
                    r"|(向|找)谁(申请|申报|提交|反映|开|办)?|which (department|office|agency)|who (handles|approves)", re.I),
-        re.compile(r"[省市区县]\S{0,12}(局|委员会|办公室|政府)|市委|(有关|相关|主管|职能)部门|税务机关|金融机构|热线|12345"
-                   r"|法院|海关|银行|街道|乡镇"), True),
+        re.compile(r"(?<!其他)部门|(?<![格布当结])局(?![面势])|厅(?!堂)|委员会|办公室|市委|政府(?!网站)|机关|经办机构|服务机构"
+                   r"|金融机构|热线|12345|法院|海关|银行|街道|乡镇"), True),
     # The law a measure rests on is named in 《》 or by its article; "依法减征" names none.
     Ask("法律依据", "the legal basis",
         re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
@@ -176,7 +181,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万", "也就几千只，" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|几[千百万](?=\S?[，,\s])|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,2}[，,\s])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

@@ -468,6 +468,7 @@ def test_a_clause_added_less_surely_does_not_settle_what_is_asked(ask):
      ["在税款缴纳可以享受哪些减免？", "在社保单位缴费可以享受哪些减免？"]),
     ("社保和税能少交点吗？", ["社保和税能少交点吗？"]),     # one relief or two: the asker does not say
     ("吸纳就业补贴和扶贫车间的补助，分别是每人多少钱？", ["吸纳就业补贴是每人多少钱？", "扶贫车间的补助是每人多少钱？"]),
+    ("从业人员和个体户分别能享受什么？", ["从业人员能享受什么？", "个体户能享受什么？"]),
 ])
 def test_two_subjects_the_asker_counts_are_two_asks(part, asks):
     from bot.answer import _pair_parts

@@ -89,6 +89,19 @@ def test_the_budget_is_asked_as_an_amount_what_was_paid_out_as_a_result():
     assert [a.name for a in asked("有多少家企业拿到了？")] == ["实际发放情况"]
 
 
+def test_an_office_the_way_to_apply_and_the_papers_in_the_words_a_policy_uses():
+    dept, how, papers = (next(a for a in DETAILS if a.name == n) for n in ("负责的部门", "怎么申请、在哪领取", "需要的材料和表格"))
+    for text in ("由当地人社部门负责受理", "向参保地社会保险经办机构申领", "到当地人社局申请", "报省人力资源社会保障厅审核"):
+        assert states(dept, text), text
+    for text in ("其他部门需要数据可向指挥部索要共享", "市民可通过政府网站查询", "加快构建新发展格局"):
+        assert not states(dept, text), text
+    for text in ("可通过公众号报名参加", "直接拨付至企业账户，免申即享", "推行网上办、掌上办"):
+        assert states(how, text), text
+    for text in ("需携带身份证、户口簿办理", "凭营业执照和劳动合同复印件申请", "申请时需附上劳动合同"):
+        assert states(papers, text), text
+    assert [a.name for a in asked("企业一共享受了几个月社保减免？")] == ["具体期限"]   # a period, not a result
+
+
 def test_a_grant_does_not_say_how_to_claim_it():
     how = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")
     assert not states(how, "对新获得国家一类新药生产批准文号的企业,每个产品给予2000万元一次性奖励")
@@ -121,6 +134,10 @@ def test_every_detail_of_a_part_is_asked():
     "申请临时救助是不是得先把材料都办齐",      # whether, which "后补手续" answers
     "有些材料还没齐，可以先受理吗",
     "这53条到底是哪个部门发的",               # who issued it: the preamble says
+    "哪些单位可以享受社保费减免？",            # which employers qualify, not which office
+    "什么单位算中小微企业？",
+    "如何领会这53条措施的精神？",              # 领会 is no claim
+    "会不会被强制执行、上限高名单？",
 ])
 def test_questions_that_ask_no_detail(question):
     assert asked(question) == []
