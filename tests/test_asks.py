@@ -24,6 +24,8 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("小微企业社保一共免了几个月？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
+    ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago
+    ("过几天复工，社保能免几个月？", True),
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
