@@ -51,11 +51,12 @@ QUANTITIES = [
     Ask("具体比例", "the rate",
         re.compile(r"比例(具体|到底|大概|现在|一般|能|会)?(是|为|有|按)?(多少|多大|几(?!天|个?月|年|周|号))|(多少|多大)的?比例"
                    r"|百分之|百分点|几个点|几成|(税率|费率|利率)\S{0,6}(多少|多大|几)|(多少|多大)的?(税率|费率|利率)|"
+                   r"[\u4e00-\u9fff]率(具体|到底|现在)?(是|为|有)?(多少|多大)|^[^，,。？?\s]{2,10}(比例|税率|费率|利率)[？?]?$|"
                    r"percentage|"
                    r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     Ask("具体期限", "the period",
-        re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周|小时)|多长时间|期限|how long", re.I),
+        re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周|小时)|多长时间|期限(?=[？?]|$)|how long", re.I),
         re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
     # A fee asked about is answered by a figure, a rate, a price rule or its waiver
     # ("担保费一律降至0.8%", "实行农业生产用电价格", "减免旅行社责任险").
@@ -108,8 +109,10 @@ DETAILS = [
     # 券" asks the budget, which it does.
     Ask("实际发放情况", "how much has actually been paid out",
         re.compile(r"(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计|一共|总共|(?<![公总一])共)\S{0,10}"
-                   r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?)了)\S{0,4}(多少|几)"
-                   r"(?!\s*个?(月|天|年|周|日|小时))"
+                   r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?|接|受理|办结|招|帮扶|惠及|解决)了)"
+                   r"\S{0,4}(多少|几)(?!\s*个?(月|天|年|周|日|小时))"
+                   r"|(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计)\S{0,10}[\u4e00-\u9fff]了\S{0,4}(多少|几)"
+                   r"(?!\s*个?(月|天|年|周|日|小时))|(哪些|哪几家|多少家)(企业|公司|单位|人)\S{0,3}(拿到|领到|享受到|获得)了"
                    r"|多少\s*(家|个|户|名|位|人)\S{0,6}(领|拿|享受|申请|用)到?了|(发|用|花)出去了?\s*(多少|几)"
                    r"|how much has (actually )?been (paid|disbursed|spent)|(paid out|disbursed) so far", re.I),
         re.compile(r"(已|累计)\s*(发放|兑现|拨付|惠及|减免|返还|支付)|惠及"), False),
@@ -127,7 +130,7 @@ DETAILS = [
     # whether, which "先行救助,后补手续" answers.)
     Ask("需要的材料和表格", "the documents or forms to hand in",
         re.compile(r"(交|带|准备|提交|提供|填|备)(哪些|什么|啥|哪张|哪个|哪份)\S{0,2}(材料|资料|证明|表|手续)"
-                   r"|申请表|申请(材料|资料)(?!\S{0,4}(齐|凑|开不|不全|不够|没))|(哪些|什么|啥)(材料|资料)"
+                   r"|申请表|(报送|申报|填报)?模板|样表|申请(材料|资料)(?!\S{0,4}(齐|凑|开不|不全|不够|没))|(哪些|什么|啥)(材料|资料)"
                    r"|what (documents|paperwork|forms)|which forms?\b|application form", re.I),
         re.compile(r"申请表|(提交|提供|携带|准备|出具|附上)\S{0,12}(材料|资料|证明)|材料清单|携带|附上|复印件|原件"
                    r"|凭\S{0,12}(证|执照|合同)"), False),
@@ -147,7 +150,8 @@ DETAILS = [
                    r"|legal basis|which (law|regulation)", re.I),
         re.compile(r"《[^》]+》|(法|条例|办法)第[一二三四五六七八九十百0-9]+条"), False),
     Ask("具体几点", "the time of day",
-        re.compile(r"几点|几时(开|结束|截止|关)|开抢|what time", re.I),
+        re.compile(r"几点|几时(开|结束|截止|关)|开抢|办公时间|上班时间|(周末|节假日)(上不上班|开不开门|办不办公)|what time"
+                   r"|office hours", re.I),
         re.compile(r"\d{1,2}\s*(点|时|:|：)\s*\d{0,2}|[一二三四五六七八九十]{1,3}点"), False),
     Ask("车次、班次", "timetables",
         re.compile(r"几趟|几班|多少趟|多少班|班次|时刻表|timetable", re.I),
@@ -155,7 +159,7 @@ DETAILS = [
     Ask("具体地址", "the address",
         # (not a web address: that is the first detail's)
         re.compile(r"^(?!.*(网站|网页|官网|网址|网上|website|web ?address|url|online))"
-                   r".*?((具体|详细)地址|地址(在|是)(哪|什么|多少)|门牌|在哪条(路|街)|(what|which) (is the )?address)", re.I),
+                   r".*?((具体|详细)地址|地址(在|是)(哪|什么|多少)|(什么|啥|哪个)地址|在哪个区|门牌|在哪条(路|街)|(what|which) (is the )?address)", re.I),
         re.compile(r"[路街道巷]\s*\d+\s*号|\d+\s*号(院|楼)"), False),
     Ask("电话号码", "a phone number",
         re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
@@ -192,7 +196,8 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆)|一个人|一人|人均|面值|per (person|head|household|voucher)",
+_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县)|一个人|一人|人均|面值"
+                             r"|各(区县|区|县|街道|乡镇)\S{0,4}(分别|各自|额度)|per (person|head|household|voucher)",
                              re.I)
 # Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.
 HOW_TO_APPLY = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")

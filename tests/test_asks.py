@@ -41,6 +41,8 @@ def test_vague_numbers_ask_no_quantity(question, asks):
     ("Will I be reimbursed at the same rate?", False),
     ("What is the reimbursement rate?", True),
     ("新借的贷款利率有没有优惠？", False),          # whether
+    ("稳岗返还比例", True),                        # a search-box query asks the rate
+    ("办结率是多少？", True),
     ("贷款利率能降到多少？", True),
 ])
 def test_a_rate_is_asked_only_for_a_figure(question, asks):
@@ -80,6 +82,12 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("「濟企通」網上訴求受理平台的網址是什麼？", "网址"),   # asked in traditional characters
     ("文件里写着货车司机每人补贴2000元，去哪领？", "怎么申请、在哪领取"),
     ("家庭农场那笔补贴俺们咋申请？", "怎么申请、在哪领取"),
+    ("12345热线一共接了多少市民诉求？", "实际发放情况"),
+    ("实际一共发了多少钱?", "实际发放情况"),
+    ("哪些企业拿到了?", "实际发放情况"),
+    ("请问报送模板是什么？", "需要的材料和表格"),
+    ("那个大厅具体在哪个区、什么地址？", "具体地址"),
+    ("周末上不上班？", "具体几点"),
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
@@ -110,6 +118,14 @@ def test_a_grant_does_not_say_how_to_claim_it():
     assert states(how, "受疫情影响的企业,可先办理退税,疫情过后再进行实地核查")
 
 
+def test_an_amount_per_district_needs_a_per_district_figure():
+    amount = next(a for a in QUANTITIES if a.name == "具体数额")
+    _, open_ = settled(["分配给历下区、历城区等各区县的额度分别是多少"], ["充分利用20亿元中小微企业贷款风险补偿资金池"], [""])
+    assert open_ == [amount]
+    # ("各区县比拼引进外资" names who competes, not a share each gets)
+    assert settled(["各区县比拼引进外资，排名靠前的能拿多少奖金"], ["给予区县500万元奖励"], [""])[0] == [amount]
+
+
 def test_hours_state_a_period():
     period = next(a for a in QUANTITIES if a.name == "具体期限")
     assert states(period, "对农产品实行24小时预约通关")
@@ -136,6 +152,7 @@ def test_every_detail_of_a_part_is_asked():
     "申请临时救助是不是得先把材料都办齐",      # whether, which "后补手续" answers
     "有些材料还没齐，可以先受理吗",
     "这53条到底是哪个部门发的",               # who issued it: the preamble says
+    "文件说期限不超过5个月,那到6月就结束了",     # 期限 in a statement asks nothing
     "哪些单位可以享受社保费减免？",            # which employers qualify, not which office
     "什么单位算中小微企业？",
     "如何领会这53条措施的精神？",              # 领会 is no claim
