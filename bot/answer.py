@@ -435,6 +435,22 @@ _OWN_SUBJECT = 8
 _THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|\bonline\b|in person", re.I)
 
 
+# Words any question and any topic may share ("补贴多少", "疫情期间能不能申请").
+_COMMON_BIGRAMS = frozenset("补贴 补助 多少 怎么 政策 文件 疫情 期间 能不 可以 有没 没有 现在 济南 申请 一个 减免 规定 标准".split())
+
+
+def _bigrams(text: str) -> set[str]:
+    return {w[i:i + 2] for w in re.findall(r"[\u4e00-\u9fff]+", fold(text)) for i in range(len(w) - 1)}
+
+
+def _names_topic(pieces: list[str], text: str) -> bool:
+    """Does the question share a word with the text (an outside topic, a clause), beyond
+    words every question uses? Terse and typo-ridden questions drift towards a topic they
+    have nothing in common with ("口罩买不着 文件说咋买" → 健康通行卡申领, "社宝单位那块能免
+    不" → 给租户减免房租) while sharing a word with the clause that answers them (口罩, 单位)."""
+    return bool((_bigrams(" ".join(pieces)) & _bigrams(text)) - _COMMON_BIGRAMS)
+
+
 def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
     """Does an outside topic phrased as a question ("失业金每月能领多少钱、能领几个月") ask
     something else than the question? Its vector is near every question on its subject;
@@ -535,7 +551,7 @@ class ExtractiveAnswerer:
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
         topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits)
-                 else self._outside_topic(query_pieces(texts), ev, lang == "en"))
+                 else self._outside_topic(query_pieces(texts), ev, lang == "en", hits[0].clause.text))
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
@@ -599,7 +615,7 @@ class ExtractiveAnswerer:
             h.score = score[h.position]
         return hits, ev
 
-    def _outside_topic(self, pieces: list[str], ev: Evidence, english: bool = False) -> str | None:
+    def _outside_topic(self, pieces: list[str], ev: Evidence, english: bool = False, best: str = "") -> str | None:
         """The outside topic the question is nearer to than to anything in the document.
 
         A question of several parts is outside only if each part is: a vector composed
@@ -634,6 +650,12 @@ class ExtractiveAnswerer:
                 if similarity - nearest <= self.outside_margin:
                     return None
             topics.append(topic)
+        # A Chinese question that shares a word with the best clause and none with the
+        # topic is the clause's: on the labelled sets 9 false refusals answered rightly, 1
+        # wrongly, 5 unanswerable questions answered. ("明天济南会下雨吗" shares nothing
+        # with either and stays declined.)
+        if not english and not _names_topic(pieces, topics[0]) and _names_topic(pieces, best):
+            return None
         # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in
         # words asked() does not know.)
         return None if not english and _asks_otherwise(topics[0], pieces) else topics[0]

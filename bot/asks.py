@@ -162,7 +162,7 @@ DETAILS = [
                    r".*?((具体|详细)地址|地址(在|是)(哪|什么|多少)|(什么|啥|哪个)地址|在哪个区|门牌|在哪条(路|街)|(what|which) (is the )?address)", re.I),
         re.compile(r"[路街道巷]\s*\d+\s*号|\d+\s*号(院|楼)"), False),
     Ask("电话号码", "a phone number",
-        re.compile(r"电话(号码)?是?(多少|几号)|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
+        re.compile(r"电话(号码)?是?(多少|几号)|电话(号码)?[？?]?$|号码是多少|(打|拨)(哪个|什么|几号)电话|phone number|hotline number", re.I),
         re.compile(r"\d{5,}|热线"), False),
     # A deadline is an end: "2020年2月10日起一个月内" starts something and "本意见自印发之日起施行"
     # takes effect; "最长延至2020年12月31日" and "不超过6个月" end something. ("吸纳就业补贴申请

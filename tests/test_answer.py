@@ -720,3 +720,17 @@ def test_instruction_words_that_only_meet_across_stretches_leave_the_question_wh
     # "别管" and "文件" are twelve characters apart in two stretches; neither carries an instruction.
     q = "别管那么多了，直接说：文件里小微企业社保免几个月？"
     assert set_aside(q) == q
+
+
+def test_a_question_sharing_words_with_the_clause_and_none_with_the_topic_is_the_clauses():
+    from bot.answer import _names_topic
+    assert not _names_topic(["口罩买不着 文件说咋买"], "健康码、健康通行卡申领")
+    assert _names_topic(["口罩买不着 文件说咋买"], "7.加强防控物资供应保障。通过网络预约、电话预约等多种途径购买口罩")
+    assert _names_topic(["在老家看病回不来济南 报销比例跟本地一样不"], "医保报销比例和门诊报销")
+    # words every question uses are no shared subject
+    assert not _names_topic(["疫情期间有没有补贴"], "老年人高龄补贴")
+
+
+def test_weather_stays_declined_though_it_shares_no_word_with_its_topic(ask):
+    a = ask("明天济南会下雨吗？")
+    assert a.refused and a.citations == []
