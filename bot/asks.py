@@ -80,6 +80,11 @@ QUANTITIES = [
         True),
 ]
 
+# Words that put a question after the fact ("到现在一共发出去多少钱了"); "一共免了几个月" still
+# asks the period the document sets.
+_SO_FAR = "(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计)"
+_NOT_A_PERIOD = r"(?!\s*个?(月|天|年|周|日|小时))"
+
 _DEADLINE_ASKED = r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when"
 
 # Practical details a policy text rarely carries. Each is asked only in words that
@@ -108,18 +113,17 @@ DETAILS = [
     # result, which a policy issued before it took effect does not report; "一共发了多少钱的
     # 券" asks the budget, which it does.
     Ask("实际发放情况", "how much has actually been paid out",
-        re.compile(r"(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计|一共|总共|(?<![公总一])共)\S{0,10}"
+        re.compile(rf"({_SO_FAR}|一共|总共|(?<![公总一])共)\S{{0,10}}"
                    r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?|接|受理|办结|招|帮扶|惠及|解决)了)"
-                   r"\S{0,4}(多少|几)(?!\s*个?(月|天|年|周|日|小时))"
-                   r"|(实际|到现在|至今|截至目前|截止目前|目前为止|迄今|累计)\S{0,10}[\u4e00-\u9fff]了\S{0,4}(多少|几)"
-                   r"(?!\s*个?(月|天|年|周|日|小时))|(哪些|哪几家|多少家)(企业|公司|单位|人)\S{0,3}(拿到|领到|享受到|获得)了"
+                   rf"\S{{0,4}}(多少|几){_NOT_A_PERIOD}"
+                   rf"|{_SO_FAR}\S{{0,10}}[\u4e00-\u9fff]了\S{{0,4}}(多少|几){_NOT_A_PERIOD}"
+                   r"|(哪些|哪几家|多少家)(企业|公司|单位|人)\S{0,3}(拿到|领到|享受到|获得)了"
                    r"|多少\s*(家|个|户|名|位|人)\S{0,6}(领|拿|享受|申请|用)到?了|(发|用|花)出去了?\s*(多少|几)"
                    r"|how much has (actually )?been (paid|disbursed|spent)|(paid out|disbursed) so far", re.I),
         re.compile(r"(已|累计)\s*(发放|兑现|拨付|惠及|减免|返还|支付)|惠及"), False),
     # How or where to claim a benefit ("去哪领", "咋申请", "怎么申领"; "申请表在哪领" asks for
-    # a form, below): the sentences that
-    # grant it must say ("网上申领失业保险金", "可先办理退税"); "每个产品给予2000万元一次性奖励"
-    # grants without saying how to claim.
+    # a form, below): the sentences that grant it must say ("网上申领失业保险金", "可先办理退
+    # 税"); "每个产品给予2000万元一次性奖励" grants without saying how to claim.
     Ask("怎么申请、在哪领取", "how or where to apply",
         re.compile(r"(去|到)哪(里|儿)?(领(?![导会悟])|申请|申领|办|报名)|(怎么|咋|如何|怎样)(去)?(申请|申领|领(?![导会悟])取?|办理|申报|兑现|报名)"
                    r"|(?<!表)在哪(里|儿)?(领|申请|申领|办理)|how (do|can|should) (i|we) (apply|claim)|where (do|can|should) (i|we) "
