@@ -19,7 +19,7 @@ from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_num
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, clash
-from .text import clean_spaces, fold, has_traditional, is_mostly_latin
+from .text import clean_spaces, fold, has_traditional, is_mostly_latin, terms
 
 MAX_QUESTION = 1000
 
@@ -436,19 +436,17 @@ _THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见�
 
 
 # Words any question and any topic may share ("补贴多少", "疫情期间能不能申请").
-_COMMON_BIGRAMS = frozenset("补贴 补助 多少 怎么 政策 文件 疫情 期间 能不 可以 有没 没有 现在 济南 申请 一个 减免 规定 标准".split())
+_COMMON_TERMS = frozenset("补贴 补助 多少 怎么 政策 文件 疫情 期间 能不 可以 有没 没有 现在 济南 申请 一个 减免 规定 标准".split())
 
 
-def _bigrams(text: str) -> set[str]:
-    return {w[i:i + 2] for w in re.findall(r"[\u4e00-\u9fff]+", fold(text)) for i in range(len(w) - 1)}
-
-
-def _names_topic(pieces: list[str], text: str) -> bool:
-    """Does the question share a word with the text (an outside topic, a clause), beyond
-    words every question uses? Terse and typo-ridden questions drift towards a topic they
-    have nothing in common with ("口罩买不着 文件说咋买" → 健康通行卡申领, "社宝单位那块能免
-    不" → 给租户减免房租) while sharing a word with the clause that answers them (口罩, 单位)."""
-    return bool((_bigrams(" ".join(pieces)) & _bigrams(text)) - _COMMON_BIGRAMS)
+def _shares_a_word(question_terms: set[str], text: str) -> bool:
+    """Does the question (its BM25 terms) share a word with the text (an outside topic, a
+    clause), beyond words every question uses? Terse and typo-ridden questions drift
+    towards a topic they have nothing in common with ("口罩买不着 文件说咋买" → 健康通行卡申领,
+    "社宝单位那块能免不" → 给租户减免房租) while sharing a word with the clause that answers
+    them (口罩, 单位). Figures and Latin words do not count: "1000块" asked of a benefit
+    the document never gives shares 1000 with some clause."""
+    return any(not t.isascii() and t not in _COMMON_TERMS for t in question_terms & set(terms(text)))
 
 
 def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
@@ -654,8 +652,10 @@ class ExtractiveAnswerer:
         # topic is the clause's: on the labelled sets 9 false refusals answered rightly, 1
         # wrongly, 5 unanswerable questions answered. ("明天济南会下雨吗" shares nothing
         # with either and stays declined.)
-        if not english and not _names_topic(pieces, topics[0]) and _names_topic(pieces, best):
-            return None
+        if not english:
+            asked_terms = set(terms(" ".join(pieces)))
+            if not _shares_a_word(asked_terms, topics[0]) and _shares_a_word(asked_terms, best):
+                return None
         # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in
         # words asked() does not know.)
         return None if not english and _asks_otherwise(topics[0], pieces) else topics[0]
