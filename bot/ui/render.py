@@ -14,13 +14,17 @@ HEAD = """
   // Search-as-you-type may re-render the results just after a click, replacing the
   // button that was clicked, so a copied citation's buttons keep their mark until it expires.
   var LABEL = '复制引用', DONE = '已复制 ✓', until = {};
+  // (Outside the moments after a copy it returns at once: the observer also sees every
+  // streamed chat token.)
   function refresh() {
-    var now = Date.now();
+    var now = Date.now(), marked = Object.keys(until);
+    if (!marked.length) return;
     document.querySelectorAll('.copy-cite').forEach(function (b) {
       var t = until[b.getAttribute('data-cite')];
       var want = t && now < t ? DONE : LABEL;
       if (b.textContent !== want) b.textContent = want;
     });
+    marked.forEach(function (k) { if (until[k] <= now) delete until[k]; });
   }
   new MutationObserver(refresh).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('click', function (e) {
