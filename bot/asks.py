@@ -231,6 +231,46 @@ def states(ask: Ask, sentence: str) -> bool:
     return bool(ask.states.search(_DATE.sub("", sentence) if ask in QUANTITIES else sentence))
 
 
+# A measure the document states only as a direction ("提高风险补偿比例", "降低小微企业创业担保
+# 贷款申请条件", "减轻残保金、住房公积金负担") names no figure, even when its sentence goes on
+# to one about something else ("充分利用20亿元…资金池"): "创业担保贷款最高能贷多少" is
+# left open. The measure asked about is the phrase sharing the longest run of characters
+# with the question, at least _SUBJECT_RUN of them; a phrase that goes on to its figure
+# ("…,最长延至2020年12月31日") states one.
+_DIRECTION = re.compile(r"^(提高|降低|扩大|加大|减轻|放宽|延长|增加)")
+_PHRASE_END = re.compile(r"[，,；;。：:]")
+_GOES_ON = re.compile(r"^(最长|最高|最多|不超过|期限|每|按|标准|其中)")
+_SUBJECT_RUN = 4
+
+
+def _shared_run(a: str, b: str) -> int:
+    """The length of the longest run of characters ``a`` and ``b`` share."""
+    best = 0
+    for i in range(len(a)):
+        j = i + best + 1
+        while j <= len(a) and a[i:j] in b:
+            best, j = j - i, j + 1
+    return best
+
+
+def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
+    """Is the measure ``part`` asks about stated only as a direction, without what ``ask`` asks?"""
+    asked_chars = "".join(re.findall(r"[\u4e00-\u9fff]", VAGUE_NUMBER.sub("", fold(part))))
+    best, subjects = 0, []
+    for sentence in sentences:
+        phrases = [p for p in _PHRASE_END.split(fold(sentence)) if p.strip()]
+        for i, phrase in enumerate(phrases):
+            run = _shared_run(asked_chars, phrase)
+            if run < max(best, _SUBJECT_RUN):
+                continue
+            following = phrases[i + 1] if i + 1 < len(phrases) else ""
+            goes_on = bool(following) and bool(_GOES_ON.match(following) or following[:2] in phrase)
+            subjects = ([] if run > best else subjects) + [(phrase, goes_on)]
+            best = run
+    return bool(subjects) and all(_DIRECTION.match(p) and not goes_on and not states(ask, p)
+                                  for p, goes_on in subjects)
+
+
 def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple[list[Ask], list[Ask]]:
     """The asks of the question's parts that the cited passages state, and those they
     leave open, each once and in order. ``sentences`` are the cited clauses'
@@ -247,5 +287,8 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
             # 补多少"), which a total ("推出2000万元消费券") does not state.
             if ask in _AMOUNTS and _PER_UNIT_ASKED.search(fold(part)):
                 passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
-            (stated if any(states(ask, p) for p in passages) else open_).append(ask)
+            said = any(states(ask, p) for p in passages)
+            if said and ask in QUANTITIES and ask.in_sentences and _direction_only(ask, part, passages):
+                said = False
+            (stated if said else open_).append(ask)
     return stated, open_

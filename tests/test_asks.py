@@ -268,3 +268,21 @@ def test_a_fee_is_stated_by_a_rate_a_price_rule_or_its_waiver():
     for passage in ("担保费一律降至0.8%", "实行农业生产用电价格", "支持保险企业减免旅行社责任险"):
         assert states(fee, passage)
     assert not states(fee, "医疗废物处置单位要第一时间焚烧处置传染性医疗废物")
+
+
+CLAUSE_14 = ("降低小微企业创业担保贷款申请条件,充分利用20亿元中小微企业贷款风险补偿资金池,"
+             "扩大疫情防控期间贷款风险补偿范围,提高风险补偿比例。")
+
+
+def test_a_measure_stated_as_a_direction_names_no_figure():
+    # The sentence's 20亿元 is the fund's, not the loan's.
+    figure = next(a for a in QUANTITIES if a.name == "具体数额")
+    assert settled(["创业担保贷款最高能贷多少"], [CLAUSE_14], [CLAUSE_14]) == ([], [figure])
+    assert settled(["风险补偿比例具体提高到多少"], [CLAUSE_14], [CLAUSE_14])[0] == []
+    # the fund asked about is stated with its figure
+    assert settled(["风险补偿资金池有多少钱"], [CLAUSE_14], [CLAUSE_14])[0] != []
+    # a measure whose next phrase goes on to its figure states it
+    longer = "延长还款期限,最长不超过6个月。"
+    assert settled(["还款期限能延长多久"], [longer], [longer])[1] == []
+    raised = "提高担保费补贴标准,最高补贴1%。"
+    assert settled(["担保费补贴标准提高到多少"], [raised], [raised])[1] == []
