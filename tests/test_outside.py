@@ -236,6 +236,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("发的临时性工作补助要不要交个人所得税？", "所得税"),
     ("网约车平台抽成太高了，政策有没有要求降低？", "抽成"),
     ("个体户的定额税疫情期间能减免吗？", "定额税"),
+    ("店停业那段时间员工工资怎么发？必须发全额吗？", "工资"),
+    ("旅行社的质量保证金能暂退多少？", "保证金"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
