@@ -285,6 +285,20 @@ def _pair_parts(part: str) -> list[str]:
     return [before + part[x_start:m.end("x")] + after, before + m.group("y") + after]
 
 
+# "how long is the SME waiver, and how many years can we carry forward losses?" asks two
+# things; split for choosing clauses only, like the pairs above: "Is there a subsidy,
+# and how much?" asks one, and its second half alone finds nothing to add. (Split for
+# the refusal tests too, such halves lost three outside-term refusals.)
+_ENGLISH_AND = re.compile(r"[,;]\s*and\s+(?=(?:how|what|when|where|which|who|is there|are there|can|will|do|does|is it)\b)",
+                          re.I)
+
+
+def _english_parts(part: str) -> list[str]:
+    if language_of(part) != "en":
+        return [part]
+    return [p.strip() for p in _ENGLISH_AND.split(part) if p.strip()]
+
+
 def split_parts(question: str) -> list[str]:
     """The separate asks of a question; tiny fragments ("咋办？") stay with their neighbour."""
     parts: list[str] = []
@@ -682,7 +696,7 @@ class ExtractiveAnswerer:
         sure = [hits[0]]
         if ev.lookup:
             return chosen, sure
-        parts = [p for part in split_parts(question) for p in _pair_parts(part)]
+        parts = [e for part in split_parts(question) for p in _pair_parts(part) for e in _english_parts(p)]
         if len(parts) > 1:
             for part in parts:
                 if len(chosen) == 3:

@@ -475,6 +475,12 @@ def test_two_subjects_the_asker_counts_are_two_asks(part, asks):
     assert _pair_parts(part) == asks
 
 
+def test_an_english_question_asking_two_things_cites_a_clause_each(ask):
+    a = ask("Two things: how long is the SME social insurance waiver, and how many years can we carry "
+            "forward our 2020 losses?")
+    assert {15, 16} <= set(cited(a)) and "8年" in a.text
+
+
 def test_two_counted_subjects_cite_a_clause_each(ask):
     a = ask("我们是中型制造企业，疫情期间在税款缴纳和社保单位缴费两方面，分别有哪些延期或减免？")
     assert {15, 16} <= set(cited(a))
