@@ -21,6 +21,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("现在给几个厂子跑定制通勤班车接员工返岗 这种政府给补贴不", False),  # telling, then yes/no
     ("能免几个月", True),
     ("交货晚了半个月,银行贷款也晚还了几天,这会不会被记成失信?", False),   # what happened
+    ("因为疫情交不上货,银行贷款也晚还了几天", False),                       # (a part ends there)
     ("小微企业社保一共免了几个月？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
@@ -286,3 +287,10 @@ def test_a_measure_stated_as_a_direction_names_no_figure():
     assert settled(["还款期限能延长多久"], [longer], [longer])[1] == []
     raised = "提高担保费补贴标准,最高补贴1%。"
     assert settled(["担保费补贴标准提高到多少"], [raised], [raised])[1] == []
+
+
+def test_how_often_is_stated_by_a_frequency():
+    vegetables = "坚持每天向湖北、北京、上海运送蔬菜。"
+    stated, open_ = settled(["往外地支援蔬菜多久送一次"], [vegetables], [vegetables])
+    assert [a.name for a in stated] == ["多久一次"] and open_ == []
+    assert settled(["多久送一次"], ["推出2000万元消费券。"], ["推出2000万元消费券。"])[0] == []
