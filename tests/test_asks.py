@@ -7,6 +7,7 @@ from bot.asks import DETAILS, QUANTITIES, asked, settled, states
 
 CLAUSE_18 = ("依托12345市民服务热线和“济企通”网上诉求受理平台,对接省问题诉求反映平台及96345热线电话,"
              "建立“企业群众在线反映问题、部门联动集中分办、两天沟通反馈”工作机制。")
+AMOUNT = next(a for a in QUANTITIES if a.name == "具体金额")
 CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺场所、书店等推出2000万元消费券,拉动文旅消费。"
 
 
@@ -178,9 +179,9 @@ def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
 
 
 def test_a_date_is_no_amount():
-    period = QUANTITIES[1]
+    period = next(a for a in QUANTITIES if a.name == "具体期限")
     assert states(period, "免征期限不超过5个月")
-    assert not states(QUANTITIES[3], "自2020年2月起")
+    assert not states(AMOUNT, "自2020年2月起")
 
 
 def test_settled_sorts_the_parts_asks_into_stated_and_open():
@@ -198,7 +199,7 @@ def test_a_date_answers_when_but_is_no_amount():
     date = next(a for a in DETAILS if a.name == "具体日期")
     assert states(date, "本意见自印发之日起施行") and states(date, "延长至2020年12月底")
     assert not states(date, "推出2000万元消费券")
-    assert not states(QUANTITIES[3], "延长至2020年12月底")
+    assert not states(AMOUNT, "延长至2020年12月底")
 
 
 def test_an_amount_per_person_is_not_stated_by_a_total():
