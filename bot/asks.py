@@ -157,6 +157,13 @@ DETAILS = [
         re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
                    r"|legal basis|which (law|regulation)", re.I),
         re.compile(r"《[^》]+》|(法|条例|办法)第[一二三四五六七八九十百0-9]+条"), False),
+    # When money reaches the account ("多久能退到账", "差额什么时候补发") is a matter of
+    # processing a policy rarely fixes; a time limit in days states it, in the sentences
+    # that match ("即时供地" elsewhere in 第39条 is land, not the reward).
+    Ask("到账时间", "when the money arrives",
+        re.compile(r"(多久|多长时间|几天|啥时候|什么时候|何时|哪天)\S{0,6}(到账|打款|打到卡|到卡|发到手|补发|拨付到位)"
+                   r"|到账(时间|日期)|when (will|does) (the )?(money|payment|refund) (arrive|come)", re.I),
+        re.compile(r"[0-9一二两三四五六七八九十]+\s*个?(工作日|天|日)内|即时|当天|当日"), True),
     Ask("具体几点", "the time of day",
         re.compile(r"几点|几时(开|结束|截止|关)|开抢|办公时间|上班时间|(周末|节假日)(上不上班|开不开门|办不办公)|what time"
                    r"|office hours", re.I),

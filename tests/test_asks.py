@@ -295,3 +295,11 @@ def test_how_often_is_stated_by_a_frequency():
     stated, open_ = settled(["往外地支援蔬菜多久送一次"], [vegetables], [vegetables])
     assert [a.name for a in stated] == ["多久一次"] and open_ == []
     assert settled(["多久送一次"], ["推出2000万元消费券。"], ["推出2000万元消费券。"])[0] == []
+
+
+def test_when_the_money_arrives_needs_a_time_limit():
+    arrives = next(a for a in DETAILS if a.name == "到账时间")
+    assert arrives in asked("免征的部分会退回来，大概多久能退到账？")
+    assert arrives in asked("之前少拿的差额什么时候补发？")
+    assert arrives not in asked("社保能免几个月？")
+    assert states(arrives, "资金在5个工作日内拨付到位") and not states(arrives, "免征期限不超过5个月")
