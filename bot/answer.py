@@ -148,7 +148,7 @@ def set_aside(question: str) -> str | None:
 
 
 # Words that point back at the previous turn ("那个", "this", "too").
-_REFERS_BACK = re.compile(r"呢[?？]?|那个|这个(?!季度|月|星期|礼拜|周|年)|这些|那些|上面|刚才|\b(it|that|this|those|too|also|same)\b", re.I)
+_REFERS_BACK = re.compile(r"呢[?？]?|那个|这个(?!季度|月|星期|礼拜|周(?![期转])|年(?![限龄纪]))|这些|那些|上面|刚才|\b(it|that|this|those|too|also|same)\b", re.I)
 
 # An elliptical follow-up leans on the previous question for its subject.
 _FOLLOW_UP = re.compile(
@@ -246,7 +246,7 @@ _ASK_ENDS = ("多少", "多久", "多长时间", "几个月", "几年", "几天"
              "咋申请", "怎么领", "咋领")
 # ("没多少 客人", "这几年 政策有啥变化", "前几天 …" tell.)
 _TELLING_BEFORE = "没这那前近"
-_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?=还有|另外|再就是|以及|同时|二是|第二|其次|and also|also)"
+_PART_BREAK = re.compile(r"[？?！!；;。]|[，,]\s*(?=还有|另外|再就是|以及|同时|二是|第二(?![年天月季批次期产十])|其次|and also|also)"
                          r"|(?<=[\u4e00-\u9fff])\s+(?=二是|第二个?|其次|另外|还有|再就是|再一个)"
                          r"|(?<=[吗呢])\s+(?=[\u4e00-\u9fff])"
                          r"|(?:" + "|".join(f"(?<={w})(?<![{_TELLING_BEFORE}]{w})" for w in _ASK_ENDS)

@@ -57,8 +57,9 @@ QUANTITIES = [
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
     # How often ("多久送一次") is stated by a frequency: "坚持每天向湖北…运送蔬菜".
     Ask("多久一次", "how often",
-        re.compile(r"(多久|多长时间|几天|几个?月|几周)\S{0,4}一次|how often", re.I),
-        re.compile(r"每(天|日|周|星期|月|季度|年)|[0-9一二两三四五六七八九十]+\s*(天|日|周|个?月|年)一次"), True),
+        re.compile(r"(多久|多长时间|几天|几个?月|几周)[^\s，,。；;？?]{0,4}一次(?!性)|how often", re.I),
+        re.compile(r"每[个两三]?(天|日|周|星期|月|季度|年)|按(月|季|年)|[0-9一二两三四五六七八九十]+\s*(天|日|周|个?月|年)一次"),
+        True),
     Ask("具体期限", "the period",
         re.compile(r"多久|几天|几个?月|几年|几周|多少个?(天|月|年|周|小时)|多长时间|期限(?=[？?]|$)|how long", re.I),
         re.compile(r"[0-9一二两三四五六七八九十半]+\s*(天|日|个?工作日|个月|月|年|周|个?小时|分钟)"), True),
@@ -200,7 +201,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,2}[，,\s]|[天次年月周]$)|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,2}[，,\s])|(?<=[还拖迟晚欠误])了几(?=[天周次]$)|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.
@@ -275,7 +276,9 @@ def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
             if run < max(best, _SUBJECT_RUN):
                 continue
             following = phrases[i + 1] if i + 1 < len(phrases) else ""
-            goes_on = bool(following) and bool(_GOES_ON.match(following) or following[:2] in phrase)
+            # (a second direction is a measure of its own, even with the same verb)
+            goes_on = bool(following) and not _DIRECTION.match(following) and bool(
+                _GOES_ON.match(following) or following[:2] in phrase)
             subjects = ([] if run > best else subjects) + [(phrase, goes_on)]
             best = run
     return bool(subjects) and all(_DIRECTION.match(p) and not goes_on and not states(ask, p)

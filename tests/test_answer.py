@@ -492,6 +492,7 @@ def test_two_counted_subjects_cite_a_clause_each(ask):
     ("楼下药店口罩、消毒液价格翻了好几倍", False),      # "好几倍" asks nothing
     ("我儿子在村里扶贫车间干活", False),
     ("还有这个季度保费没按时交上能不能缓", True),      # "这个季度" is a time, not a pointer back
+    ("这个年限对我们这种小餐馆也适用吗", False),        # "这个年限" points back
 ])
 def test_which_parts_ask_something_of_their_own(part, own):
     from bot.answer import _asks_of_its_own
@@ -511,6 +512,7 @@ def test_which_parts_ask_something_of_their_own(part, own):
     ("2021年还接着免社保吗 今年的政策跟去年一样不", ["2021年还接着免社保吗", "今年的政策跟去年一样不"]),
     ("小微企业社保能免几个月，还有税能缓交吗", ["小微企业社保能免几个月", "还有税能缓交吗"]),
     ("问两个事儿：一是社保单位部分能免几个月，二是新招人有没有补贴", ["问两个事儿：一是社保单位部分能免几个月", "二是新招人有没有补贴"]),
+    ("如果企业2020年亏损，第二年盈利了还能结转吗", ["如果企业2020年亏损，第二年盈利了还能结转吗"]),   # a year, not a second ask
     # typed without punctuation: spaces and 二是 / 还有 separate the asks
     ("俩问题：一是单位社保能免多久 二是新招人给不给补贴", ["俩问题：一是单位社保能免多久", "二是新招人给不给补贴"]),
     ("新盖的温室补贴标准多少 还有冷库电费按啥价算", ["新盖的温室补贴标准多少", "还有冷库电费按啥价算"]),

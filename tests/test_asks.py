@@ -23,6 +23,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("能免几个月", True),
     ("交货晚了半个月,银行贷款也晚还了几天,这会不会被记成失信?", False),   # what happened
     ("因为疫情交不上货,银行贷款也晚还了几天", False),                       # (a part ends there)
+    ("亏损结转年限延长了几年", True),                                       # asks, though it ends there
     ("小微企业社保一共免了几个月？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
@@ -281,7 +282,12 @@ def test_a_measure_stated_as_a_direction_names_no_figure():
     # The sentence's 20亿元 is the fund's, not the loan's.
     figure = next(a for a in QUANTITIES if a.name == "具体数额")
     assert settled(["创业担保贷款最高能贷多少"], [CLAUSE_14], [CLAUSE_14]) == ([], [figure])
-    assert settled(["风险补偿比例具体提高到多少"], [CLAUSE_14], [CLAUSE_14])[0] == []
+    stated, open_ = settled(["风险补偿比例具体提高到多少"], [CLAUSE_14], [CLAUSE_14])
+    assert stated == [] and open_ != []
+    # a second direction beside it is a measure of its own, even with the same verb
+    two = "提高风险补偿比例,提高担保费补贴标准,安排专项资金5亿元。"
+    stated, open_ = settled(["风险补偿比例提高到多少"], [two], [two])
+    assert stated == [] and open_ != []
     # the fund asked about is stated with its figure
     assert settled(["风险补偿资金池有多少钱"], [CLAUSE_14], [CLAUSE_14])[0] != []
     # a measure whose next phrase goes on to its figure states it
@@ -295,7 +301,11 @@ def test_how_often_is_stated_by_a_frequency():
     vegetables = "坚持每天向湖北、北京、上海运送蔬菜。"
     stated, open_ = settled(["往外地支援蔬菜多久送一次"], [vegetables], [vegetables])
     assert [a.name for a in stated] == ["多久一次"] and open_ == []
-    assert settled(["多久送一次"], ["推出2000万元消费券。"], ["推出2000万元消费券。"])[0] == []
+    stated, open_ = settled(["多久送一次"], ["推出2000万元消费券。"], ["推出2000万元消费券。"])
+    assert stated == [] and [a.name for a in open_] == ["多久一次"]
+    # a one-off payment and a period across a comma are no frequency
+    for question in ("多久发一次性补贴？", "社保能缓几个月，到时一次性补缴吗？"):
+        assert [a.name for a in asked(question)] != ["多久一次"], question
 
 
 def test_when_the_money_arrives_needs_a_time_limit():
