@@ -253,26 +253,30 @@ _DIRECTION = re.compile(r"^(提高|降低|扩大|加大|减轻|放宽|延长|增
 _PHRASE_END = re.compile(r"[，,；;。：:]")
 _GOES_ON = re.compile(r"^(最长|最高|最多|不超过|期限|每|按|标准|其中)")
 _SUBJECT_RUN = 4
+_NAMED_RUN = 3
+_ASK_WORDS = re.compile(r"最高|最多|最长|多少|多大|多久|几|上限|封顶")
 
 
-def _shared_run(a: str, b: str) -> int:
-    """The length of the longest run of characters ``a`` and ``b`` share."""
-    best = 0
+def _shared_run(a: str, b: str) -> str:
+    """The longest run of characters ``a`` and ``b`` share."""
+    best = ""
     for i in range(len(a)):
-        j = i + best + 1
+        j = i + len(best) + 1
         while j <= len(a) and a[i:j] in b:
-            best, j = j - i, j + 1
+            best, j = a[i:j], j + 1
     return best
 
 
 def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
     """Is the measure ``part`` asks about stated only as a direction, without what ``ask`` asks?"""
     asked_chars = "".join(re.findall(r"[\u4e00-\u9fff]", VAGUE_NUMBER.sub("", fold(part))))
-    best, subjects = 0, []
+    best, subjects, runs, stating = 0, [], [], []
     for sentence in sentences:
         phrases = [p for p in _PHRASE_END.split(fold(sentence)) if p.strip()]
+        stating += [p for p in phrases if states(ask, p)]
         for i, phrase in enumerate(phrases):
-            run = _shared_run(asked_chars, phrase)
+            shared = _shared_run(asked_chars, phrase)
+            run = len(shared)
             if run < max(best, _SUBJECT_RUN):
                 continue
             following = phrases[i + 1] if i + 1 < len(phrases) else ""
@@ -280,9 +284,19 @@ def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
             goes_on = bool(following) and not _DIRECTION.match(following) and bool(
                 _GOES_ON.match(following) or following[:2] in phrase)
             subjects = ([] if run > best else subjects) + [(phrase, goes_on)]
+            runs = ([] if run > best else runs) + [shared]
             best = run
-    return bool(subjects) and all(_DIRECTION.match(p) and not goes_on and not states(ask, p)
-                                  for p, goes_on in subjects)
+    if not subjects or not all(_DIRECTION.match(p) and not goes_on and not states(ask, p) for p, goes_on in subjects):
+        return False
+    # A phrase with the figure that names more of the question than the direction does,
+    # beyond the words that ask, states it: "参加境外展会，…展位费最高可以全额补贴" after
+    # "加大对外贸企业参加境内外重点展会的支持力度" is asked of "…展位费最高给予全额补贴".
+    # ("风险补偿比例提高到多少" names nothing of "20亿元…贷款风险补偿资金池" beyond
+    # the direction's own "贷款风险补偿".)
+    named = _ASK_WORDS.sub("", asked_chars)
+    for run in runs:
+        named = named.replace(run, " ")
+    return not any(len(_shared_run(named, p)) >= _NAMED_RUN for p in stating)
 
 
 def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple[list[Ask], list[Ask]]:

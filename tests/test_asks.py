@@ -293,6 +293,9 @@ def test_a_measure_stated_as_a_direction_names_no_figure():
     # a measure whose next phrase goes on to its figure states it
     longer = "延长还款期限,最长不超过6个月。"
     assert settled(["还款期限能延长多久"], [longer], [longer])[1] == []
+    # a phrase with the figure that names more of the question states it after a direction
+    fairs = "加大对外贸企业参加境内外重点展会的支持力度,对“一带一路”国家展位费最高给予全额补贴。"
+    assert settled(["外贸企业参加境外展会，展位费最高可以全额补贴吗"], [fairs], [fairs])[1] == []
     raised = "提高担保费补贴标准,最高补贴1%。"
     assert settled(["担保费补贴标准提高到多少"], [raised], [raised])[1] == []
 
