@@ -183,6 +183,19 @@ def _mentions(word: str, text: str) -> bool:
     return word in text
 
 
+# What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月") tells
+# their situation; the question asks about something else ("社保想先缓一缓", "会不会被记成失信").
+# ("房贷还不上，能延期吗" still asks about the mortgage.)
+_TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了)")
+
+
+def _asked_about(word: str, text: str) -> bool:
+    """Does the (folded) text name the word other than to tell what happened to it?"""
+    if word.isascii():
+        return _mentions(word, text)
+    return any(not _TOLD_AFTER.search(text[m.end():]) for m in re.finditer(re.escape(word), text))
+
+
 @dataclass
 class OutsideTerms:
     """Words a question may name that the document never mentions."""
@@ -226,7 +239,7 @@ class OutsideTerms:
         "青岛也有分厂", "青岛的政策")."""
         piece = fold(piece)
         for word, first in self.absent.items():
-            if _mentions(word, piece):
+            if _asked_about(word, piece):
                 return first
         year = self.later_year(piece)
         if year:

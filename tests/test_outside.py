@@ -224,6 +224,10 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("今年上半年的教师资格证考试会不会推迟？", "考试"),
     ("哪个税能减免？这个税交不上能延期吗？", None),       # 个税 would be inside 这个税
     ("For example, can small businesses defer social insurance?", None),
+    # what happened to a thing tells the asker's situation; the ask is elsewhere
+    ("公司现在工资都快发不出来了，社保想先缓一缓，该怎么弄？", None),
+    ("两台车的车贷也逾期了一个月，会不会被记成失信？", None),
+    ("个人房贷还不上，能申请延期还款吗？", "房贷"),
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _own_subjects, query_pieces
