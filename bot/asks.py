@@ -30,11 +30,12 @@ class Ask:
 _NUMBER = "[0-9０-９]"
 
 # Measure words a count is asked in (not the nouns they open: 所得税, 项目, 名额, 家庭,
-# 条件, 人民币, 个人), and those that state it. People are counted in 人, 名 or 位.
+# 条件, 人民币, 个人), and those that state it. People are counted in 人, 名 or 位; "多少个
+# 企业" is answered in any measure word ("不少于100家").
 # "几个"/"几条" mostly describe ("新招了几个人", "多上几条生产线"), so only these few
 # count with 几.
 _PEOPLE = "人|名|位"
-_COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)"), "家": ("家(?!庭|长|里)", "家"),
+_COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)|家|项(?!目)|户|所|座|批(?!准)|条(?!件|例|款)"), "家": ("家(?!庭|长|里)", "家"),
                 "辆": ("辆", "辆"), "项": ("项(?!目)", "项"), "条": ("条(?!件|例|款)", "条"), "户": ("户", "户"),
                 "所": ("所(?!得)", "所"), "台": ("台(?!阶)", "台"), "张": ("张", "张"), "批": ("批(?!准)", "批"),
                 "座": ("座", "座"), "人": ("人(?!民币|次)|名(?!额|单)|位", _PEOPLE)}

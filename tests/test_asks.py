@@ -317,3 +317,10 @@ def test_when_the_money_arrives_needs_a_time_limit():
     assert arrives in asked("之前少拿的差额什么时候补发？")
     assert arrives not in asked("社保能免几个月？")
     assert states(arrives, "资金在5个工作日内拨付到位") and not states(arrives, "免征期限不超过5个月")
+
+
+def test_a_count_asked_in_ge_is_stated_in_any_measure_word():
+    firms = "市直各行业主管部门根据所分管领域分别确定不少于100家重点联系服务企业。"
+    stated, open_ = settled(["每个部门要联系多少个企业"], [firms], [firms])
+    assert [a.name for a in stated] == ["具体数量"] and open_ == []
+    assert settled(["要联系多少个企业"], ["免征期限不超过5个月。"], ["免征期限不超过5个月。"])[0] == []
