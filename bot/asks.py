@@ -112,7 +112,7 @@ DETAILS = [
     # What became of a measure after the document was issued ("后来有没有延长到年底") is
     # not in it.
     Ask("后来的调整", "later changes",
-        re.compile(r"(后来|此后|之后)(有没有|是否|是不是|有无|已经|又|还){0,2}(再)?(延长|延期|延续|调整|取消|出台|变化|改)"
+        re.compile(r"(后来|此后|之后)(有没有|是否|是不是|有无|已经|又|还){0,2}(再)?(延长|延期|延续|调整|取消|出台|变化|改|修订|补充)"
                    r"|\b(later|since) (been )?(extended|changed|cancelled|renewed)", re.I),
         re.compile(r"(?!)"), False),
     # What a measure has paid out so far ("一共发出去多少钱了", "多少家企业享受了") is a
@@ -120,7 +120,7 @@ DETAILS = [
     # 券" asks the budget, which it does.
     Ask("实际发放情况", "how much has actually been paid out",
         re.compile(rf"({_SO_FAR}|一共|总共|(?<![公总一])共)\S{{0,10}}"
-                   r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?|接|受理|办结|招|帮扶|惠及|解决)了)"
+                   r"(发出去|用出去|花出去|(发放|兑现|拨付|领取?|用|花|减免|返还|享受|拿到?|接|受理|办结|招|帮扶|惠及|解决|核销)了)"
                    rf"\S{{0,4}}(多少|几){_NOT_A_PERIOD}"
                    rf"|{_SO_FAR}\S{{0,10}}[\u4e00-\u9fff]了\S{{0,4}}(多少|几){_NOT_A_PERIOD}"
                    r"|(哪些|哪几家|多少家)(企业|公司|单位|人)\S{0,3}(拿到|领到|享受到|获得)了"

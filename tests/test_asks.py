@@ -324,3 +324,7 @@ def test_a_count_asked_in_ge_is_stated_in_any_measure_word():
     stated, open_ = settled(["每个部门要联系多少个企业"], [firms], [firms])
     assert [a.name for a in stated] == ["具体数量"] and open_ == []
     assert settled(["要联系多少个企业"], ["免征期限不超过5个月。"], ["免征期限不超过5个月。"])[0] == []
+
+
+def test_later_revisions_are_after_the_document():
+    assert [a.name for a in asked("这份意见后来有没有修订过？")] == ["后来的调整"]
