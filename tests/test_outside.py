@@ -243,7 +243,7 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("店停业那段时间员工工资怎么发？必须发全额吗？", "工资"),
     ("旅行社的质量保证金能暂退多少？", "保证金"),
     ("柴油这么贵，跑运输的有没有燃油补贴？", "油价"),
-    ("租户要解除租赁合同，违约金怎么算？", "违约金"),
+    ("疫情属于不可抗力，解除租赁合同还要付违约金吗？", "违约金"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
