@@ -31,14 +31,15 @@ _NUMBER = "[0-9０-９]"
 
 # Measure words a count is asked in (not the nouns they open: 所得税, 项目, 名额, 家庭,
 # 条件, 人民币, 个人), and those that state it. People are counted in 人, 名 or 位; "多少个
-# 企业" is answered in any measure word ("不少于100家").
+# 企业" is answered in any measure word ("不少于100家"), below.
 # "几个"/"几条" mostly describe ("新招了几个人", "多上几条生产线"), so only these few
 # count with 几.
 _PEOPLE = "人|名|位"
-_COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)|家|项(?!目)|户|所|座|批(?!准)|条(?!件|例|款)"), "家": ("家(?!庭|长|里)", "家"),
+_COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)"), "家": ("家(?!庭|长|里)", "家"),
                 "辆": ("辆", "辆"), "项": ("项(?!目)", "项"), "条": ("条(?!件|例|款)", "条"), "户": ("户", "户"),
                 "所": ("所(?!得)", "所"), "台": ("台(?!阶)", "台"), "张": ("张", "张"), "批": ("批(?!准)", "批"),
                 "座": ("座", "座"), "人": ("人(?!民币|次)|名(?!额|单)|位", _PEOPLE)}
+_COUNT_UNITS["个"] = (_COUNT_UNITS["个"][0], "|".join(stated for _, stated in _COUNT_UNITS.values()))
 _COUNTED_BY_JI = ("家", "辆", "项")
 # A count is a number: "一户一档", "一条龙", "一项一议" state none.
 _COUNT = "(?:[0-9０-９]+|[一二两三四五六七八九十百千万]{2,}|[二两三四五六七八九十])"
@@ -271,7 +272,7 @@ def _shared_run(a: str, b: str) -> str:
 def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
     """Is the measure ``part`` asks about stated only as a direction, without what ``ask`` asks?"""
     asked_chars = "".join(re.findall(r"[\u4e00-\u9fff]", VAGUE_NUMBER.sub("", fold(part))))
-    best, subjects, runs, stating = 0, [], [], []
+    best, subjects, stating = 0, [], []   # subjects: (phrase, goes on to a figure, run shared)
     for sentence in sentences:
         phrases = [p for p in _PHRASE_END.split(fold(sentence)) if p.strip()]
         stating += [p for p in phrases if states(ask, p)]
@@ -284,10 +285,9 @@ def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
             # (a second direction is a measure of its own, even with the same verb)
             goes_on = bool(following) and not _DIRECTION.match(following) and bool(
                 _GOES_ON.match(following) or following[:2] in phrase)
-            subjects = ([] if run > best else subjects) + [(phrase, goes_on)]
-            runs = ([] if run > best else runs) + [shared]
+            subjects = ([] if run > best else subjects) + [(phrase, goes_on, shared)]
             best = run
-    if not subjects or not all(_DIRECTION.match(p) and not goes_on and not states(ask, p) for p, goes_on in subjects):
+    if not subjects or not all(_DIRECTION.match(p) and not goes_on and not states(ask, p) for p, goes_on, _ in subjects):
         return False
     # A phrase with the figure that names more of the question than the direction does,
     # beyond the words that ask, states it: "参加境外展会，…展位费最高可以全额补贴" after
@@ -295,8 +295,8 @@ def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
     # ("风险补偿比例提高到多少" names nothing of "20亿元…贷款风险补偿资金池" beyond
     # the direction's own "贷款风险补偿".)
     named = _ASK_WORDS.sub("", asked_chars)
-    for run in runs:
-        named = named.replace(run, " ")
+    for _, _, shared in subjects:
+        named = named.replace(shared, " ")
     return not any(len(_shared_run(named, p)) >= _NAMED_RUN for p in stating)
 
 
@@ -317,7 +317,7 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
             if ask in _AMOUNTS and _PER_UNIT_ASKED.search(fold(part)):
                 passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
             said = any(states(ask, p) for p in passages)
-            if said and ask in QUANTITIES and ask.in_sentences and _direction_only(ask, part, passages):
+            if said and ask in QUANTITIES and _direction_only(ask, part, passages):
                 said = False
             (stated if said else open_).append(ask)
     return stated, open_

@@ -191,9 +191,9 @@ _TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[�
 
 def _asked_about(word: str, text: str) -> bool:
     """Does the (folded) text name the word other than to tell what happened to it?"""
-    if word.isascii():
-        return _mentions(word, text)
-    return any(not _TOLD_AFTER.search(text[m.end():]) for m in re.finditer(re.escape(word), text))
+    if not _mentions(word, text):
+        return False
+    return word.isascii() or any(not _TOLD_AFTER.search(text[m.end():]) for m in re.finditer(re.escape(word), text))
 
 
 @dataclass
