@@ -482,6 +482,14 @@ def _asks_of_its_own(part: str) -> bool:
     return bool(_ASKS_SOMETHING.search(VAGUE_NUMBER.sub("", part))) and not _REFERS_BACK.search(part)
 
 
+def _asking(pieces: list[str], question: str) -> list[str]:
+    """The parts that ask something, when some do: "家里困难,水费电费暖气费能不能缓交?这几个月实在
+    交不起了。" asks only in its first part; the second tells why."""
+    asking = [p for p in pieces if _ASKS_SOMETHING.search(VAGUE_NUMBER.sub("", p))
+              or re.search(re.escape(p) + r"\s*[？?]", question)]
+    return asking or pieces
+
+
 def _own_subjects(pieces: list[str]) -> list[str]:
     """The parts of a question judged on their own: a short part ("要填哪些信息？")
     leans on its neighbour for its subject."""
@@ -560,7 +568,7 @@ class ExtractiveAnswerer:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
         if not (bare_lookup or ev.lookup) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
-            term = self.outside_terms.outside(question, _own_subjects(query_pieces([question])))
+            term = self.outside_terms.outside(question, _asking(_own_subjects(query_pieces([question])), question))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
         topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits)

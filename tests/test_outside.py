@@ -228,11 +228,15 @@ def test_a_group_the_document_mentions_is_set_aside():
     ("公司现在工资都快发不出来了，社保想先缓一缓，该怎么弄？", None),
     ("两台车的车贷也逾期了一个月，会不会被记成失信？", None),
     ("个人房贷还不上，能申请延期还款吗？", "房贷"),
+    # only the parts that ask count; a part that only tells explains the ask
+    ("家里困难,水费能不能缓交?这几个月实在交不起了。", "水费"),
+    ("店里每个月房租一万多。企业贷款能延期吗？", None),
+    ("店里每个月房租一万多。", "房租"),                 # nothing else to go on
 ])
 def test_which_questions_name_an_absent_thing(question, named):
-    from bot.answer import _own_subjects, query_pieces
+    from bot.answer import _asking, _own_subjects, query_pieces
     terms = OutsideTerms.build(*read_terms(TERMS), document="济南市 山东省 企业贷款 延期还本付息")
-    assert terms.outside(question, _own_subjects(query_pieces([question]))) == named
+    assert terms.outside(question, _asking(_own_subjects(query_pieces([question])), question)) == named
 
 
 @pytest.mark.parametrize("question, term", [
