@@ -218,6 +218,7 @@ def cmd_topics(args, settings) -> int:
                      "sentence": near.text if near else None})
     terms = engine.answerer.outside_terms
     things = {"in_force": sorted(set(terms.absent.values())), "named_by_document": terms.mentioned,
+              "named_by_document_only_with": terms.only_with,
               "places_named_by_document": terms.home, "years_named_by_document": terms.years}
     if args.json:
         print(json.dumps({"version": engine.name, "cover": settings.outside_cover, "topics": rows,
@@ -230,6 +231,8 @@ def cmd_topics(args, settings) -> int:
         print(f"{mark}  {r['nearest']:.3f}  {r['topic']}  ← {r['clause']} {(r['sentence'] or '')[:40]}")
     print(f"\nnamed things in force ({settings.outside_terms_file}): {' '.join(things['in_force'])}")
     print(f"set aside, the document names them: {' '.join(things['named_by_document']) or '—'}")
+    for first, setting in things["named_by_document_only_with"].items():
+        print(f"in force unless the question names where the document does ({first}): {' '.join(setting)}")
     print(f"places the document names (questions naming them are about it): "
           f"{' '.join(things['places_named_by_document']) or '—'}")
     years = things["years_named_by_document"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from .claims import attributes
 from .embeddings import VectorEmbeddings
-from .text import fold, list_lines
+from .text import fold, list_lines, split_sentences
 
 log = logging.getLogger("bot.outside")
 
@@ -158,20 +158,31 @@ _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这�
                             rf"(不|有(什么|啥)?)?{_LIKE_OR_UNLIKE}")
 
 
-def read_terms(path: Path) -> tuple[list[list[str]], list[str]]:
-    """Term groups (synonyms on one line) and, after a ``[places]`` line, place names."""
-    groups: list[list[str]] = []
+@dataclass(frozen=True)
+class TermGroup:
+    """Synonyms for one thing, and the words of the only setting a document may name it
+    in ("电价" only for "冷库、冷链"): a question naming the thing outside that setting
+    asks about something the document does not cover."""
+    words: tuple[str, ...]
+    only_with: tuple[str, ...] = ()
+
+
+def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
+    """Term groups (synonyms on one line, then optionally ``~`` and the words of the only
+    setting) and, after a ``[places]`` line, place names."""
+    groups: list[TermGroup] = []
     places: list[str] = []
     in_places = False
     for line in list_lines(path):
         if line == "[places]":
             in_places = True
             continue
-        words = [fold(w).replace("_", " ") for w in line.split()]
+        words, _, setting = line.partition("~")
+        words, setting = ([fold(w).replace("_", " ") for w in part.split()] for part in (words, setting))
         if in_places:
             places.extend(words)
-        else:
-            groups.append(words)
+        elif words:
+            groups.append(TermGroup(tuple(words), tuple(setting)))
     return groups, list(dict.fromkeys(places))
 
 
@@ -205,15 +216,28 @@ class OutsideTerms:
     home: list[str]          # places it does: a question naming one asks about the document's place
     mentioned: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
     years: list[int] = field(default_factory=list)      # the years the document names
+    # groups the document names only in their setting (first word → the setting's words):
+    # a question naming the setting too may be answered
+    only_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, groups: list[list[str]], places: list[str], document: str) -> OutsideTerms:
+    def build(cls, groups: list[TermGroup | list[str]], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
-        mentioned = [g for g in groups if any(_mentions(w, text) for w in g)]
-        absent = {w: g[0] for g in groups if g not in mentioned for w in g}
+        sentences = split_sentences(text)
+        groups = [g if isinstance(g, TermGroup) else TermGroup(tuple(g)) for g in groups]
+
+        def named(g: TermGroup, sentence: str) -> bool:
+            return any(_mentions(w, sentence) for w in g.words)
+
+        # A group in its setting only ("实行农业生产用电价格" in a sentence on 冷链) still
+        # counts against questions outside that setting; named anywhere else, it is set aside.
+        in_setting = {g.words[0]: g.only_with for g in groups if g.only_with and named(g, text)
+                      and all(any(w in s for w in g.only_with) for s in sentences if named(g, s))}
+        mentioned = [g for g in groups if named(g, text) and g.words[0] not in in_setting]
+        absent = {w: g.words[0] for g in groups if g not in mentioned for w in g.words}
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
-                   [g[0] for g in mentioned], years)
+                   [g.words[0] for g in mentioned], years, in_setting)
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
@@ -232,14 +256,16 @@ class OutsideTerms:
                 return f"{y}年"
         return None
 
-    def thing_in(self, piece: str, places: bool = True) -> str | None:
+    def thing_in(self, piece: str, places: bool = True, question: str = "") -> str | None:
         """The absent thing or place a piece of a question names, if any. Without
         ``places`` (the question names the document's own place too: "从青岛回济南…"),
         another place counts only where the words after it ask about it ("青岛那边",
-        "青岛也有分厂", "青岛的政策")."""
+        "青岛也有分厂", "青岛的政策"). A thing the document names only in a setting counts
+        where the question (``question``, else the piece) names nothing of that setting."""
         piece = fold(piece)
+        whole = fold(question) if question else piece
         for word, first in self.absent.items():
-            if _asked_about(word, piece):
+            if _asked_about(word, piece) and not any(w in whole for w in self.only_with.get(first, ())):
                 return first
         year = self.later_year(piece)
         if year:
@@ -260,7 +286,7 @@ class OutsideTerms:
         # "青岛的社保减免跟济南一样吗" names the document's place only to compare with it.
         asked_of = _HOME_COMPARED.sub("", fold(question))
         places = not any(p in asked_of for p in self.home)
-        named = [self.thing_in(p, places) for p in pieces]
+        named = [self.thing_in(p, places, question) for p in pieces]
         found = next((n for n in named if n), None)
         if found and all(n or _COMPARES.search(fold(p)) for n, p in zip(named, pieces)):
             return found

@@ -390,9 +390,12 @@ def test_topics_lists_outside_topics_against_the_active_version(seed_index):
     assert topics["新能源汽车购车补贴"]["covered"] and topics["新能源汽车购车补贴"]["clause"] == "第34条"
     assert not topics["天气预报"]["covered"]
     assert all(isinstance(t["nearest"], float) and t["sentence"] for t in data["topics"])
-    # the named-thing list against the seed: 房贷 in force, 电费 set aside (the seed says 电价)
-    assert "房贷" in data["things"]["in_force"] and "电费" in data["things"]["named_by_document"]
+    # the named-thing list against the seed: 房贷 in force, 电费 in force outside cold storage
+    # (the seed names 用电价格 only for 冷链…仓储设施)
+    assert "房贷" in data["things"]["in_force"] and "电费" in data["things"]["in_force"]
+    assert "冷库" in data["things"]["named_by_document_only_with"]["电费"]
     assert "济南" in data["things"]["places_named_by_document"]
     assert data["things"]["years_named_by_document"] == [2020]
     text = ok("topics", "--index-dir", seed_index).stdout
     assert "covered" in text and "天气预报" in text and "房贷" in text and "after 2020" in text
+    assert "(电费): 冷库" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.index import build, load
-from bot.outside import OutsideTerms, OutsideTopics, clash, read_contrasts, read_terms, read_topics
+from bot.outside import OutsideTerms, OutsideTopics, TermGroup, clash, read_contrasts, read_terms, read_topics
 from bot.pipeline import PolicyBot
 from bot.settings import get_settings
 
@@ -165,9 +165,9 @@ TERMS = ROOT / "prompts" / "outside_terms.txt"
 
 def test_read_terms_groups_and_places(tmp_path):
     f = tmp_path / "terms.txt"
-    f.write_text("# 说明\n房贷 按揭\n\n电费 电价\n[places]\n# 地名\n青岛 烟台\n济南\n青岛\n", encoding="utf-8")
+    f.write_text("# 说明\n房贷 按揭\n\n电费 电价 ~ 冷库 冷链\n[places]\n# 地名\n青岛 烟台\n济南\n青岛\n", encoding="utf-8")
     groups, places = read_terms(f)
-    assert groups == [["房贷", "按揭"], ["电费", "电价"]]
+    assert groups == [TermGroup(("房贷", "按揭")), TermGroup(("电费", "电价"), ("冷库", "冷链"))]
     assert places == ["青岛", "烟台", "济南"]
     assert read_terms(tmp_path / "missing.txt") == ([], [])
 
@@ -204,6 +204,28 @@ def test_a_group_the_document_mentions_is_set_aside():
     assert terms.away == ["青岛"] and terms.home == ["济南"] and terms.mentioned == ["电费"]
     assert terms.thing_in("我的按揭能晚点还吗") == "房贷"
     assert terms.thing_in("电费能减免吗") is None
+
+
+def test_a_group_the_document_names_only_in_one_setting_counts_outside_it():
+    group = TermGroup(("电费", "电价"), ("冷库", "冷链"))
+    terms = OutsideTerms.build([group], [], document="对农村冷链物流保鲜仓储设施,实行农业生产用电价格。")
+    assert terms.only_with == {"电费": ("冷库", "冷链")} and terms.mentioned == []
+    assert terms.thing_in("开小超市的，电费有没有打折？") == "电费"
+    assert terms.thing_in("冷库电费按啥价算") is None
+    # the setting may sit in another part of the question
+    assert terms.outside("我在村里建了个冷库。电费按啥价格算？", ["我在村里建了个冷库", "电费按啥价格算"]) is None
+    # named outside the setting too, the group is set aside
+    terms = OutsideTerms.build([group], [], document="实行农业生产用电价格。冷链企业…。商业电价降低5%。")
+    assert terms.mentioned == ["电费"] and terms.thing_in("商业电费能打折吗") is None
+    # never named at all, the group counts everywhere
+    assert OutsideTerms.build([group], [], document="推出消费券").thing_in("冷库电费按啥算") == "电费"
+
+
+def test_seed_names_electricity_only_for_cold_storage(policy_bot):
+    a, _ = policy_bot.ask("一般工商业用电电价有没有阶段性下调？")
+    assert a.refused and a.reason == "outside_term" and "“电费”" in a.text
+    a, _ = policy_bot.ask("我在村里建了个果蔬保鲜冷库，电费按啥价格算？")
+    assert not a.refused and a.citations[0]["number"] == 33 and "农业生产用电价格" in a.text
 
 
 @pytest.mark.parametrize("question, named", [
