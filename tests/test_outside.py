@@ -270,6 +270,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("旅行社的质量保证金能暂退多少？", "保证金"),
     ("柴油这么贵，跑运输的有没有燃油补贴？", "油价"),
     ("疫情属于不可抗力，解除租赁合同还要付违约金吗？", "违约金"),
+    ("员工确诊了，商业保险公司的意外险能赔吗？", "意外险"),
+    ("餐饮许可证疫情期间过期了，能延期换证吗？", "许可证"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
