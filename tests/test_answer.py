@@ -748,3 +748,13 @@ def test_a_question_sharing_words_with_the_clause_and_none_with_the_topic_is_the
 def test_weather_stays_declined_though_it_shares_no_word_with_its_topic(ask):
     a = ask("明天济南会下雨吗？")
     assert a.refused and a.citations == []
+
+
+def test_a_close_runner_up_that_states_the_ask_is_quoted_instead_of_a_best_that_does_not(ask):
+    # 第44条 (复工复产前检修污染防治设施) leads on the asker's situation; 第18条 says where to
+    # report and how soon (两天沟通反馈).
+    a = ask("公司复工碰到问题,往哪儿反映?多久能给回复")
+    assert not a.refused and a.citations[0]["number"] == 18 and "两天沟通反馈" in a.text
+    # a runner-up stating some other amount does not stand in for an open ask
+    a = ask("企业住房公积金可以缓缴到什么时候？缴存比例最低可以降到多少？")
+    assert a.refused and a.reason == "not_stated"
