@@ -586,9 +586,9 @@ class ExtractiveAnswerer:
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in sure])
-        if other:
-            return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other[0],
-                                 stated=other[1], **_clause_values(chosen[0].clause))
+        if other and not other.corrects:
+            return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other.asked,
+                                 stated=other.stated, **_clause_values(chosen[0].clause))
         stated, missing = ([], []) if bare_lookup else settled(
             split_parts(question) or [question], [s for h in sure for s in self._relevant(h)],
             [h.clause.text for h in sure])
@@ -615,6 +615,9 @@ class ExtractiveAnswerer:
             labels_en = ", ".join(_label_en(h.clause) for h in chosen)
             claims = "、".join(f"“{a.text}”" for a in wrong)
             text = self._fill(lang, "premise", label=labels, label_en=labels_en, claims=claims) + "\n\n" + text
+        if other:
+            text = self._fill(lang, "contrast_note", asked=other.asked, stated=other.stated,
+                              **_clause_values(chosen[0].clause)) + "\n\n" + text
         if aside:
             text = self._fill(lang, "set_aside") + "\n\n" + text
         citations = [{"number": h.clause.number, "label": h.clause.label, "title": h.clause.title}

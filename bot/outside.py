@@ -310,6 +310,10 @@ class Contrast:
 _EMPLOYER = r"(企业|公司|单位|厂子?|工厂)"
 _AN_EMPLOYER = re.compile(rf"(我们|咱们?|我的|本)?{_EMPLOYER}(自己|这边|那部分|部分|交的|缴的)")
 _EMPLOYER_WORD = re.compile(_EMPLOYER)
+# An employer asking whether its staff's own share is waived too ("员工个人那部分也不用扣了吧")
+# asks about the same contributions the clause splits: its 单位缴费部分 is the answer (no).
+# A self-employed asker's own contributions ("灵活就业自己交的") are another matter.
+_STAFF_SHARE = re.compile(r"(员工|职工|工人)们?(个人|自己)")
 
 
 def read_contrasts(path: Path) -> list[Contrast]:
@@ -323,19 +327,29 @@ def read_contrasts(path: Path) -> list[Contrast]:
     return out
 
 
-def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> tuple[str, str] | None:
-    """(what is asked, what the clauses speak of instead), each as its side's first word,
-    when the question names one side of a contrast and the cited clauses only the other."""
+@dataclass(frozen=True)
+class Clash:
+    asked: str       # what the question asks about (the asked side's first word)
+    stated: str      # what the clauses speak of instead
+    corrects: bool   # the clauses answer it all the same: they split the very payment asked
+                     # about, and name only the other share (the staff's share: no waiver)
+
+
+def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> Clash | None:
+    """What is asked and what the clauses speak of instead, when the question names one
+    side of a contrast and the cited clauses only the other."""
     q = fold(question)
     text = fold("\n".join(clause_texts))
+    staff = bool(_STAFF_SHARE.search(q))
     for c in contrasts:
         if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
             continue
+        employer_side = any(_EMPLOYER_WORD.search(w) for w in c.stated)
         if any(w in q for w in c.stated if not any(w in a for a in c.asked)) or (
-                _AN_EMPLOYER.search(q) and any(_EMPLOYER_WORD.search(w) for w in c.stated)):
+                _AN_EMPLOYER.search(q) and employer_side):
             # "我们企业自己交的社保部分" asks about the counterpart, the employer's share, after
             # all; "职工医保单位部分" still asks about medical insurance.
             continue
         if any(w in text for w in c.stated):
-            return c.asked[0], c.stated[0]
+            return Clash(c.asked[0], c.stated[0], staff and employer_side)
     return None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.index import build, load
-from bot.outside import OutsideTerms, OutsideTopics, TermGroup, clash, read_contrasts, read_terms, read_topics
+from bot.outside import Clash, OutsideTerms, OutsideTopics, TermGroup, clash, read_contrasts, read_terms, read_topics
 from bot.pipeline import PolicyBot
 from bot.settings import get_settings
 
@@ -319,7 +319,9 @@ def test_read_contrasts_and_clash(tmp_path):
     contrasts = read_contrasts(f)
     assert [(c.asked, c.stated) for c in contrasts] == [(("个人缴费", "自己交"), ("单位缴费", "单位部分"))]
     employer = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
-    assert clash(contrasts, "我自己交的那份养老保险能免吗", [employer]) == ("个人缴费", "单位缴费")
+    assert clash(contrasts, "我自己交的那份养老保险能免吗", [employer]) == Clash("个人缴费", "单位缴费", False)
+    # an employer asking about its staff's share: the clause's 单位缴费部分 answers it (no)
+    assert clash(contrasts, "那员工自己交的那部分是不是也不用扣了", [employer]) == Clash("个人缴费", "单位缴费", True)
     assert clash(contrasts, "企业社保能免吗", [employer]) is None                    # nothing asked
     assert clash(contrasts, "我们企业自己交的社保部分能免吗", [employer]) is None       # an employer asking
     assert clash(contrasts, "单位缴费和自己交的都能免吗", [employer]) is None          # both sides asked
@@ -338,6 +340,12 @@ def test_a_question_about_the_individuals_share_is_not_answered_with_the_employe
     a, _ = policy_bot.ask(question)
     assert a.refused and a.reason == "not_stated" and a.citations == [], a.text
     assert "第16条" in a.text and "“单位缴费”" in a.text and "“个人缴费”" in a.text
+
+
+def test_the_staffs_share_is_answered_with_the_employers_and_the_difference_named(policy_bot):
+    a, _ = policy_bot.ask("中小微企业社保既然免了，职工个人缴的那部分是不是也不用代扣了？")
+    assert not a.refused and a.citations[0]["number"] == 16, a.text
+    assert a.text.startswith("注意：第16条") and "“单位缴费”" in a.text and "单位缴费部分" in a.text
 
 
 def test_the_employers_share_is_still_answered(policy_bot):
