@@ -221,6 +221,13 @@ def test_a_group_the_document_names_only_in_one_setting_counts_outside_it():
     assert OutsideTerms.build([group], [], document="推出消费券").thing_in("冷库电费按啥算") == "电费"
 
 
+def test_seed_names_nucleic_acid_tests_only_for_prisons_and_the_cdc(policy_bot):
+    a, _ = policy_bot.ask("返岗的工人要不要先做核酸检测？费用谁出？")
+    assert a.refused and a.reason == "outside_term" and "“核酸”" in a.text
+    a, _ = policy_bot.ask("监狱防疫有啥要求？犯人要做核酸吗")
+    assert not a.refused and a.citations[0]["number"] == 3, a.text
+
+
 def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     a, _ = policy_bot.ask("一般工商业用电电价有没有阶段性下调？")
     assert a.refused and a.reason == "outside_term" and "“电费”" in a.text
