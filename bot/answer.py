@@ -484,18 +484,29 @@ def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
         a is not HOW_TO_APPLY for p in pieces for a in asked(p))
 
 
+def _asks(part: str) -> bool:
+    """Does a part ask something? ("好几倍", "这几个月" ask nothing.)"""
+    return bool(_ASKS_SOMETHING.search(VAGUE_NUMBER.sub("", fold(part))))
+
+
 def _asks_of_its_own(part: str) -> bool:
-    """Does a part ask something, and not about what another part names ("政府管不管这些事")?
-    ("好几倍" asks nothing.)"""
-    return bool(_ASKS_SOMETHING.search(VAGUE_NUMBER.sub("", part))) and not _REFERS_BACK.search(part)
+    """Does a part ask something, and not about what another part names ("政府管不管这些事")?"""
+    return _asks(part) and not _REFERS_BACK.search(part)
 
 
 def _asking(pieces: list[str], question: str) -> list[str]:
     """The parts that ask something, when some do: "家里困难,水费电费暖气费能不能缓交?这几个月实在
-    交不起了。" asks only in its first part; the second tells why."""
-    asking = [p for p in pieces if _ASKS_SOMETHING.search(VAGUE_NUMBER.sub("", p))
-              or re.search(re.escape(p) + r"\s*[？?]", question)]
+    交不起了。" asks only in its first part; the second tells why. (A part followed by a
+    question mark asks too: "水费缓交？")"""
+    folded = fold(question)
+    asking = [p for p in pieces if _asks(p) or re.search(re.escape(fold(p)) + r"\s*\?", folded)]
     return asking or pieces
+
+
+def _parts_asking(question: str) -> list[str]:
+    """The parts of a question the outside terms are judged on: those that ask, each
+    with enough words of its own."""
+    return _own_subjects(_asking(query_pieces([question]), question))
 
 
 def _own_subjects(pieces: list[str]) -> list[str]:
@@ -576,7 +587,7 @@ class ExtractiveAnswerer:
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
         if not (bare_lookup or ev.lookup) and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
-            term = self.outside_terms.outside(question, _asking(_own_subjects(query_pieces([question])), question))
+            term = self.outside_terms.outside(question, _parts_asking(question))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
         topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits)
@@ -585,17 +596,17 @@ class ExtractiveAnswerer:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
+        stated, missing = ([], []) if bare_lookup else settled(
+            split_parts(question) or [question], [s for h in sure for s in self._relevant(h)],
+            [h.clause.text for h in sure])
+        if missing and not stated and not (bare_lookup or about):
+            swap = self._stating_runner_up(hits, chosen, sure, question)
+            if swap:
+                chosen, sure, stated, missing = swap
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in sure])
         if other and not other.corrects:
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="contrast", asked=other.asked,
                                  stated=other.stated, **_clause_values(chosen[0].clause))
-        stated, missing = ([], []) if bare_lookup else settled(
-            split_parts(question) or [question], [s for h in sure for s in self._relevant(h)],
-            [h.clause.text for h in sure])
-        if missing and not stated and not bare_lookup:
-            swap = self._stating_runner_up(hits, chosen, sure, question)
-            if swap:
-                chosen, sure, stated, missing = swap
         if missing and not stated:
             # The question asks for something the closest passages do not state
             # ("失业金一个月能领多少钱" when the document only says where to apply). Its

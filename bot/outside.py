@@ -177,10 +177,10 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
         if line == "[places]":
             in_places = True
             continue
-        words, _, setting = line.partition("~")
-        words, setting = ([fold(w).replace("_", " ") for w in part.split()] for part in (words, setting))
+        words, _, setting = fold(line).partition("~")   # fold: a full-width ～ is a ~ too
+        words, setting = ([w.replace("_", " ") for w in part.split()] for part in (words, setting))
         if in_places:
-            places.extend(words)
+            places.extend(words + setting)
         elif words:
             groups.append(TermGroup(tuple(words), tuple(setting)))
     return groups, list(dict.fromkeys(places))
@@ -232,7 +232,7 @@ class OutsideTerms:
         # A group in its setting only ("实行农业生产用电价格" in a sentence on 冷链) still
         # counts against questions outside that setting; named anywhere else, it is set aside.
         in_setting = {g.words[0]: g.only_with for g in groups if g.only_with and named(g, text)
-                      and all(any(w in s for w in g.only_with) for s in sentences if named(g, s))}
+                      and all(any(_mentions(w, s) for w in g.only_with) for s in sentences if named(g, s))}
         mentioned = [g for g in groups if named(g, text) and g.words[0] not in in_setting]
         absent = {w: g.words[0] for g in groups if g not in mentioned for w in g.words}
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
@@ -265,7 +265,7 @@ class OutsideTerms:
         piece = fold(piece)
         whole = fold(question) if question else piece
         for word, first in self.absent.items():
-            if _asked_about(word, piece) and not any(w in whole for w in self.only_with.get(first, ())):
+            if _asked_about(word, piece) and not any(_mentions(w, whole) for w in self.only_with.get(first, ())):
                 return first
         year = self.later_year(piece)
         if year:
@@ -313,7 +313,7 @@ _EMPLOYER_WORD = re.compile(_EMPLOYER)
 # An employer asking whether its staff's own share is waived too ("员工个人那部分也不用扣了吧")
 # asks about the same contributions the clause splits: its 单位缴费部分 is the answer (no).
 # A self-employed asker's own contributions ("灵活就业自己交的") are another matter.
-_STAFF_SHARE = re.compile(r"(员工|职工|工人)们?(个人|自己)")
+_STAFF_SHARE = re.compile(r"(员工|职工|工人)们?的?(个人|自己)")
 
 
 def read_contrasts(path: Path) -> list[Contrast]:
@@ -351,5 +351,7 @@ def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> 
             # all; "职工医保单位部分" still asks about medical insurance.
             continue
         if any(w in text for w in c.stated):
-            return Clash(c.asked[0], c.stated[0], staff and employer_side)
+            # (only the contributions the clause splits into shares: "员工个人征信" is no share
+            # of the enterprise's credit)
+            return Clash(c.asked[0], c.stated[0], staff and employer_side and "缴" in c.stated[0])
     return None

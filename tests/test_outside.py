@@ -206,6 +206,16 @@ def test_a_group_the_document_mentions_is_set_aside():
     assert terms.thing_in("电费能减免吗") is None
 
 
+def test_a_setting_is_read_after_either_tilde_and_matched_as_words_are(tmp_path):
+    f = tmp_path / "terms.txt"
+    f.write_text("电费 电价 ～ 冷库 cold_stor\n房贷 ~\n", encoding="utf-8")
+    groups, _ = read_terms(f)
+    assert groups == [TermGroup(("电费", "电价"), ("冷库", "cold stor")), TermGroup(("房贷",))]
+    terms = OutsideTerms.build(groups, [], document="对冷链物流保鲜仓储设施(冷库),实行农业生产用电价格。")
+    assert terms.thing_in("What electricity price applies to my cold storage warehouse?") is None
+    assert terms.thing_in("商场电费能打折吗") == "电费"
+
+
 def test_a_group_the_document_names_only_in_one_setting_counts_outside_it():
     group = TermGroup(("电费", "电价"), ("冷库", "冷链"))
     terms = OutsideTerms.build([group], [], document="对农村冷链物流保鲜仓储设施,实行农业生产用电价格。")
@@ -261,11 +271,14 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("家里困难,水费能不能缓交?这几个月实在交不起了。", "水费"),
     ("店里每个月房租一万多。企业贷款能延期吗？", None),
     ("店里每个月房租一万多。", "房租"),                 # nothing else to go on
+    ("店里每个月房租一万多。贷款能延期吗？", None),      # a short asking part is still the ask
+    ("家里困难，水費可以緩繳嗎。這幾個月實在繳不起了", "水费"),  # traditional question words ask too
+    ("店里房租一万多。水费缓交？", "水费"),             # a question mark alone asks
 ])
 def test_which_questions_name_an_absent_thing(question, named):
-    from bot.answer import _asking, _own_subjects, query_pieces
+    from bot.answer import _parts_asking
     terms = OutsideTerms.build(*read_terms(TERMS), document="济南市 山东省 企业贷款 延期还本付息")
-    assert terms.outside(question, _asking(_own_subjects(query_pieces([question])), question)) == named
+    assert terms.outside(question, _parts_asking(question)) == named
 
 
 @pytest.mark.parametrize("question, term", [
@@ -335,6 +348,16 @@ def test_read_contrasts_and_clash(tmp_path):
     assert clash(contrasts, "自己交的能免吗", [employer + "；个人缴费部分照常"]) is None  # the clause names both
     assert clash(contrasts, "自己交的能免吗", ["推出2000万元消费券"]) is None          # nor the counterpart
     assert read_contrasts(tmp_path / "missing.txt") == []
+
+
+def test_only_the_staffs_share_of_contributions_is_answered_with_a_note():
+    contrasts = read_contrasts(ROOT / "prompts" / "contrasts.txt")
+    employer = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
+    assert clash(contrasts, "员工的个人缴费部分也免吗", [employer]).corrects
+    # a person's credit record is no share of the enterprise's
+    credit = clash(contrasts, "员工个人征信受影响了怎么办", ["企业受疫情影响有延期还贷等失信行为的,不纳入失信"])
+    assert credit is not None and not credit.corrects
+    assert not clash(contrasts, "我是个体户，自己交的那份养老保险能免吗", [employer]).corrects
 
 
 def test_shipped_contrasts_read():
