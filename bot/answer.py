@@ -596,11 +596,11 @@ class ExtractiveAnswerer:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
+        asks = split_parts(question) or [question]
         stated, missing = ([], []) if bare_lookup else settled(
-            split_parts(question) or [question], [s for h in sure for s in self._relevant(h)],
-            [h.clause.text for h in sure])
+            asks, [s for h in sure for s in self._relevant(h)], [h.clause.text for h in sure])
         if missing and not stated and not (bare_lookup or about):
-            swap = self._stating_runner_up(hits, chosen, sure, question)
+            swap = self._stating_runner_up(hits, chosen, sure, asks)
             if swap:
                 chosen, sure, stated, missing = swap
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in sure])
@@ -719,10 +719,9 @@ class ExtractiveAnswerer:
         rest = re.sub(r"第?\s*[0-9零〇一二三四五六七八九十百两]+\s*条|clause\s*\d+|article\s*\d+", "", fold(question))
         return len(_ABOUT_A_CLAUSE.sub("", rest)) <= 2
 
-    def _stating_runner_up(self, hits: list[Hit], chosen: list[Hit], sure: list[Hit], question: str):
+    def _stating_runner_up(self, hits: list[Hit], chosen: list[Hit], sure: list[Hit], parts: list[str]):
         """(chosen, sure, stated, open) with the best clause replaced by a close runner-up
-        that states what the question asks (RUNNER_UP_SHARE), or None."""
-        parts = split_parts(question) or [question]
+        that states what the question's parts ask (RUNNER_UP_SHARE), or None."""
         for h in hits[1:3]:
             if (h.score < RUNNER_UP_SHARE * hits[0].score or h.channels.get("bm25_sentence", 0.0) < 1.0
                     or any(h.position == c.position for c in chosen)):

@@ -221,23 +221,27 @@ class OutsideTerms:
     only_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, groups: list[TermGroup | list[str]], places: list[str], document: str) -> OutsideTerms:
+    def build(cls, groups: list[TermGroup], places: list[str], document: str) -> OutsideTerms:
         text = fold(document)
         sentences = split_sentences(text)
-        groups = [g if isinstance(g, TermGroup) else TermGroup(tuple(g)) for g in groups]
-
-        def named(g: TermGroup, sentence: str) -> bool:
-            return any(_mentions(w, sentence) for w in g.words)
-
-        # A group in its setting only ("实行农业生产用电价格" in a sentence on 冷链) still
-        # counts against questions outside that setting; named anywhere else, it is set aside.
-        in_setting = {g.words[0]: g.only_with for g in groups if g.only_with and named(g, text)
-                      and all(any(_mentions(w, s) for w in g.only_with) for s in sentences if named(g, s))}
-        mentioned = [g for g in groups if named(g, text) and g.words[0] not in in_setting]
-        absent = {w: g.words[0] for g in groups if g not in mentioned for w in g.words}
+        absent: dict[str, str] = {}
+        mentioned: list[str] = []
+        in_setting: dict[str, tuple[str, ...]] = {}
+        for g in groups:
+            named = [w for w in g.words if _mentions(w, text)]
+            # A group named only in its setting ("实行农业生产用电价格" in a sentence on 冷链)
+            # still counts against questions outside that setting; named anywhere else, it
+            # is set aside. (Only the sentences naming it are read for the setting.)
+            if named and g.only_with and all(any(_mentions(w, s) for w in g.only_with)
+                                             for s in sentences if any(_mentions(w, s) for w in named)):
+                in_setting[g.words[0]] = g.only_with
+            elif named:
+                mentioned.append(g.words[0])
+                continue
+            absent.update((w, g.words[0]) for w in g.words)
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
         return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
-                   [g.words[0] for g in mentioned], years, in_setting)
+                   mentioned, years, in_setting)
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020

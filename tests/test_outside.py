@@ -198,7 +198,7 @@ def test_english_words_are_matched_where_a_word_starts(tmp_path):
 
 
 def test_a_group_the_document_mentions_is_set_aside():
-    terms = OutsideTerms.build([["房贷", "按揭"], ["电费", "电价"]], ["青岛", "济南"],
+    terms = OutsideTerms.build([TermGroup(("房贷", "按揭")), TermGroup(("电费", "电价"))], ["青岛", "济南"],
                                document="济南市：降低农业生产电价。")
     assert terms.absent == {"房贷": "房贷", "按揭": "房贷"}
     assert terms.away == ["青岛"] and terms.home == ["济南"] and terms.mentioned == ["电费"]
