@@ -17,9 +17,9 @@ from pathlib import Path
 
 from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
-from .claims import unsupported
+from .claims import unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, clash
-from .text import clean_spaces, fold, has_traditional, is_mostly_latin, terms
+from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
 
 MAX_QUESTION = 1000
 
@@ -531,6 +531,12 @@ _LIST_ASKED = re.compile(r"有哪些|哪些(方面|方向|措施|支持|政策|�
                          r"|what (measures|support|steps)", re.I)
 
 
+# A count of clauses with nothing before it that makes it one clause ("第53条") or the
+# document already ("这53条").
+_BARE_COUNT = re.compile(r"(?<![第这個个份部些整全共该該本0-9０-９一二三四五六七八九十百零〇两])"
+                         r"([0-9０-９]+|[一二三四五六七八九十百零〇两]+)\s*[条條]")
+
+
 class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  refuse_below_english: float = 0.2, max_sentences: int = 3, outside: OutsideTopics | None = None,
@@ -563,6 +569,7 @@ class ExtractiveAnswerer:
         if genuine is None:
             return self._refusal("off_task", lang)
         aside, question = genuine != question, genuine
+        question = self._document_by_count(question)
 
         texts = search_texts(question, history)
         query = " ".join(texts)
@@ -615,6 +622,10 @@ class ExtractiveAnswerer:
             # Only beside a part the passages do answer is the gap a note.
             return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
                                  **_clause_values(chosen[0].clause))
+        claims = unfounded(question, [h.clause.text for h in chosen], [c.text for c in self.search.clauses])
+        if claims:
+            return self._refusal("not_stated", lang, retrieved, conf, query=query, key="unfounded",
+                                 claims="、".join(f"“{a.text}”" for a in claims), **_clause_values(chosen[0].clause))
         # The amount a passage must show: what a part asks and the passages state.
         quantity = next((a for a in stated if a in QUANTITIES), None)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
@@ -711,6 +722,17 @@ class ExtractiveAnswerer:
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)
+
+    def _document_by_count(self, question: str) -> str:
+        """"53条里那270个重点项目…", "53条是不是说…", "也有这种53条吗": in a document of 53
+        clauses, the count names the document, as "这53条" does (DOCUMENT_BY_COUNT). On
+        the labelled sets no such question asked about 第53条; a bare lookup ("53条",
+        "53条讲的啥") still does, and "第53条" always."""
+        if self._is_bare_lookup(question):
+            return question
+        count = sum(1 for c in self.search.clauses if c.number is not None)
+        return _BARE_COUNT.sub(lambda m: "这" + m.group(0) if cn_to_int(m.group(1)) == count else m.group(0),
+                               question)
 
     # ------------------------------------------------------------ choosing
     @staticmethod

@@ -6,6 +6,11 @@ may keep the 5000 in mind; saying outright that the clause does not say 5000元 
 what a hotline operator would do. Only amounts in a sentence that attributes them to
 the document or to hearsay ("文件里说", "听说", "明明写了", "my boss says") are
 checked; "我月薪5000元" claims nothing about the document.
+
+A claim can also be unfounded: "第25条是不是说个体户每户补5000块" names an amount that
+no clause states, and the cited clause states no amount of that kind at all, so
+there is nothing to correct it with. Such a question asks about a rule the document
+does not have, and the answerer declines it rather than quote a clause beside it.
 """
 from __future__ import annotations
 
@@ -55,10 +60,15 @@ def attributes(sentence: str) -> bool:
     return bool(_ATTRIBUTION.search(sentence))
 
 
+# Chat and voice-input questions end their sentences with a space instead of a full stop
+# ("我老婆怀孕七个月了 … 文件里有提到孕妇吗").
+_SENTENCE_END = re.compile(r"[。！？!?；;]|(?<=[.])\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
 def claimed_amounts(question: str) -> list[Amount]:
     """Amounts in the sentences of the question that attribute them to the document or hearsay."""
     found = []
-    for sentence in re.split(r"[。！？!?；;]|(?<=[.])\s", question):
+    for sentence in _SENTENCE_END.split(question):
         if attributes(sentence):
             found += amounts(sentence)
     return found
@@ -73,3 +83,16 @@ def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
             seen.add((a.value, a.unit))
             out.append(a)
     return out
+
+
+def unfounded(question: str, clause_texts: list[str], document_texts: list[str]) -> list[Amount]:
+    """The claimed amounts that no clause of the document states, when the cited clauses
+    state no amount of their unit either: nothing in the document answers the claim."""
+    wrong = unsupported(question, clause_texts)
+    if not wrong:
+        return []
+    units = {a.unit for text in clause_texts for a in amounts(text)}
+    stated = {(a.value, a.unit) for text in document_texts for a in amounts(text)}
+    if any(a.unit in units or (a.value, a.unit) in stated for a in wrong):
+        return []
+    return wrong

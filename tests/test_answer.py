@@ -590,6 +590,43 @@ def test_a_wrong_amount_attributed_to_the_document_is_corrected(ask):
     assert cited(right)[0] == 16 and "并没有写" not in right.text
 
 
+@pytest.mark.parametrize("question", [
+    "听说第25条规定低收入家庭每户再补8000元，我家能领吗？",
+    "文件里写着出租车司机每人每月发600块防疫补贴，去哪领？",
+])
+def test_an_amount_no_clause_states_for_a_rule_the_document_lacks_is_declined(ask, question):
+    """The nearest clause states no amount in yuan at all, nor does any clause state this
+    one: there is nothing to correct the claim with, so quoting a clause beside it would
+    read as confirming a rule the document does not have."""
+    a = ask(question)
+    assert_refused(a, "not_stated")
+    assert "没有" in a.text and "12345" in a.text
+
+
+def test_a_wrong_amount_for_a_rule_the_document_has_is_still_corrected_not_declined(ask):
+    a = ask("文件上说企业每新招一个人补6000元，是吧？")  # 第24条 states 1000元
+    assert not a.refused and cited(a)[0] == 24
+    assert "6000元" in a.text.splitlines()[0] and "1000元" in a.text
+
+
+@pytest.mark.parametrize("question, label", [
+    ("53条里对餐饮企业的房租有什么说法？", None),
+    ("53条是哪个部门发的？", "前言"),
+])
+def test_the_clause_count_without_this_names_the_document(ask, question, label):
+    """In a document of 53 clauses, "53条里…" reads as "这53条里…"; only "第53条" or a bare
+    "53条" looks up the last clause."""
+    a = ask(question)
+    assert 53 not in cited(a), a.text
+    if label:
+        assert a.citations[0]["label"] == label
+
+
+@pytest.mark.parametrize("question", ["53条", "53条讲的啥", "第53条的原文"])
+def test_the_clause_count_alone_still_looks_up_the_last_clause(ask, question):
+    assert cited(ask(question)) == [53]
+
+
 # ---------------------------------------------------------------- details the document leaves open
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.claims import amounts, claimed_amounts, unsupported
+from bot.claims import amounts, claimed_amounts, unfounded, unsupported
 
 C16 = ("2020年2月起,免征中小微企业基本养老、失业、工伤保险单位缴费部分,免征期限不超过5个月。"
        "对大型企业等其他参保单位(不含机关事业单位),基本养老、失业、工伤保险单位缴费部分减半征收,减征期限不超过3个月。")
@@ -24,6 +24,8 @@ def test_amounts_read_numbers_and_units():
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),
     ("文件里融资和用地这两块有没有倾斜政策？", []),     # two areas, not two yuan
+    ("我老婆怀孕七个月了 文件里有提到孕妇吗", []),      # a space ends a chat sentence
+    ("文件上说每平米补100块 我建了500平 能拿5万", ["100块"]),  # the asker's own sum
 ])
 def test_only_amounts_attributed_to_the_document_or_hearsay_are_claims(question, claimed):
     assert [a.text for a in claimed_amounts(question)] == claimed
@@ -34,3 +36,14 @@ def test_unsupported_compares_value_and_unit_with_the_cited_clauses():
     assert unsupported("文件里说能免5个月，大企业减3个月", [C16]) == []
     assert [a.text for a in unsupported("听说每人补5000元", [C16, C24])] == ["5000元"]
     assert unsupported("听说每人补1000元", [C16, C24]) == []
+
+
+def test_unfounded_claims_are_those_no_clause_states_nor_corrects():
+    doc = [C16, C24]
+    # 第24条 states yuan: the claim is a wrong figure for a rule it has.
+    assert unfounded("听说每人补5000元", [C24], doc) == []
+    # 第16条 states no yuan, and no clause states 5000元: nothing to correct it with.
+    assert [a.text for a in unfounded("听说每人补5000元", [C16], doc)] == ["5000元"]
+    # A figure another clause states is not unfounded, only uncited.
+    assert unfounded("听说每人补1000元", [C16], doc) == []
+    assert unfounded("社保能免几个月？", [C16], doc) == []
