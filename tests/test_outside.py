@@ -412,6 +412,15 @@ def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insuranc
     assert not c.refused and c.citations[0]["number"] == 16
 
 
+def test_the_refund_for_keeping_staff_is_not_answered_with_the_contribution_relief(policy_bot):
+    """稳岗返还 is named in 第15条 without a rate; 第16条's 减半 is the relief on contributions."""
+    a, _ = policy_bot.ask("稳岗补贴按去年交的失业保险费返多少？")
+    assert a.refused and a.citations == [], a.text
+    assert "第16条" in a.text and "稳岗" in a.text
+    b, _ = policy_bot.ask("文件对稳岗返还是怎么说的？")  # 第15条 names it
+    assert not b.refused and b.citations[0]["number"] == 15, b.text
+
+
 def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bot):
     """"失业金每月能领多少钱、能领几个月" is near every question on 失业金; asking how to
     apply is 第24条's, asking how much is the topic's."""
