@@ -29,6 +29,9 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago
     ("过几天复工，社保能免几个月？", True),
+    ("我们代理的几家餐馆，文件对餐饮业有啥支持？", False),     # "the few … we serve"
+    ("家里种了几个蔬菜大棚，大棚能上保险不？", False),         # what the asker has
+    ("能领的几项补贴，各补多少？", True),                      # still asks "多少"
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
