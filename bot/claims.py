@@ -22,7 +22,7 @@ from .text import cn_to_int, fold
 # A sentence that attributes something to the document or to hearsay.
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
-    r"\b(says?|said|claims?|confirm|document|policy)\b", re.IGNORECASE)
+    r"\b(says?|said|claims?|confirm|document|policy|heard|told|according to|(clause|article)\s*\d+)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
 # ("这两块有没有倾斜" counts areas, not yuan.)
