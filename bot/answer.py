@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number
+from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, clash
@@ -245,6 +245,7 @@ PART_CONFIDENCE_AGREED = 0.5
 # answered, nothing lost; at 0.6 one question moved to a wrong clause; with the dense
 # sentence channel instead of BM25's, 5 answered and 8 unanswerable questions lost.
 RUNNER_UP_SHARE = 0.8
+MISNAMED_SHARE = 0.5
 
 # A question typed without punctuation separates its asks with spaces and words:
 # "俩问题：一是单位社保能免多久 二是新招人给不给补贴", "…补贴标准多少 还有冷库电费按啥价算",
@@ -570,6 +571,10 @@ class ExtractiveAnswerer:
             return self._refusal("off_task", lang)
         aside, question = genuine != question, genuine
         question = self._document_by_count(question)
+        claimed = question  # amounts are checked as the asker wrote them, clause reference and all
+        misnamed = self._misnamed(question, mode, chunking)
+        if misnamed:
+            named, question = misnamed
 
         texts = search_texts(question, history)
         query = " ".join(texts)
@@ -622,7 +627,7 @@ class ExtractiveAnswerer:
             # Only beside a part the passages do answer is the gap a note.
             return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
                                  **_clause_values(chosen[0].clause))
-        claims = unfounded(question, [h.clause.text for h in chosen], [c.text for c in self.search.clauses])
+        claims = unfounded(claimed, [h.clause.text for h in chosen], [c.text for c in self.search.clauses])
         if claims:
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="unfounded",
                                  claims="、".join(f"“{a.text}”" for a in claims), **_clause_values(chosen[0].clause))
@@ -630,13 +635,16 @@ class ExtractiveAnswerer:
         quantity = next((a for a in stated if a in QUANTITIES), None)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
                                      missing=missing, listing=bool(_LIST_ASKED.search(fold(question))))
-        wrong = unsupported(question, [h.clause.text for h in chosen])
+        wrong = unsupported(claimed, [h.clause.text for h in chosen])
         if wrong:
             # The question attributes an amount to the document that the cited clause does not state.
             labels = "、".join(h.clause.label for h in chosen)
             labels_en = ", ".join(_label_en(h.clause) for h in chosen)
             claims = "、".join(f"“{a.text}”" for a in wrong)
             text = self._fill(lang, "premise", label=labels, label_en=labels_en, claims=claims) + "\n\n" + text
+        if misnamed:
+            text = self._fill(lang, "misnamed", named=named.label, named_en=_label_en(named), named_title=named.title,
+                              **_clause_values(chosen[0].clause)) + "\n\n" + text
         if other:
             text = self._fill(lang, "contrast_note", asked=other.asked, stated=other.stated,
                               **_clause_values(chosen[0].clause)) + "\n\n" + text
@@ -722,6 +730,26 @@ class ExtractiveAnswerer:
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)
+
+    def _misnamed(self, question: str, mode: str, chunking: str):
+        """(the named clause, the question without its reference) when the question names a
+        clause of the document but asks what another one says: "第35条说亏损可以往后结转5年"
+        is about 第15条. The words alone must rank another clause first and the named one
+        below MISNAMED_SHARE of it; on the labelled sets every question naming the right
+        clause had its words rank that clause first, every one naming a wrong clause
+        (7) put it below 0.4 of the best."""
+        number = lookup_number(question)
+        if number is None or self._is_bare_lookup(question):
+            return None
+        named = next((c for c in self.search.clauses if c.number == number), None)
+        if named is None:
+            return None
+        content = without_lookup(question)
+        hits, _ = self.search.search(content, len(self.search.clauses), mode=mode, chunking=chunking)
+        score = next((h.score for h in hits if h.clause.number == number), 0.0)
+        if not hits or hits[0].clause.number == number or score >= MISNAMED_SHARE * hits[0].score:
+            return None
+        return named, content
 
     def _document_by_count(self, question: str) -> str:
         """"53条里那270个重点项目…", "53条是不是说…", "也有这种53条吗": in a document of 53

@@ -55,6 +55,14 @@ def lookup_number(query: str) -> int | None:
     return None
 
 
+def without_lookup(query: str) -> str:
+    """The query with its clause references taken out: "第35条说亏损可以结转5年" → " 说亏损可以结转5年"."""
+    q = fold(query)
+    for rx in _LOOKUP:
+        q = rx.sub(" ", q)
+    return q
+
+
 @dataclass
 class Hit:
     position: int  # index into Version.clauses

@@ -410,6 +410,19 @@ def test_lookup_inside_a_question_answers_from_that_clause(ask):
     assert "3个月" in a.text
 
 
+@pytest.mark.parametrize("question, named, right, fact", [
+    ("第20条说企业每新招一个人补1000元，对吧？", "第20条", 24, "1000元"),
+    ("按第33条，年出口额多少以下的企业出口信保保费能全额支持？", "第33条", 37, "全额支持"),
+])
+def test_a_question_naming_the_wrong_clause_is_answered_from_the_right_one(ask, question, named, right, fact):
+    """What a hotline operator does: say which clause it is, and quote that one."""
+    a = ask(question)
+    assert not a.refused and cited(a)[0] == right, a.text
+    first_line = a.text.splitlines()[0]
+    assert named in first_line and f"第{right}条" in first_line
+    assert fact in a.text
+
+
 def test_a_question_typed_without_punctuation_gets_a_clause_per_ask(ask):
     a = ask("小公司老板 俩问题：一是单位社保能免多久 二是现在新招人政府给不给补贴 一个人给多少")
     assert cited(a)[:2] == [16, 24] and "1000元" in a.text, a.text
