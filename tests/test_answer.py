@@ -423,6 +423,13 @@ def test_a_question_naming_the_wrong_clause_is_answered_from_the_right_one(ask, 
     assert fact in a.text
 
 
+def test_the_everyday_word_for_unemployment_benefit_finds_its_clause(ask):
+    """"失业金" is what people call 失业保险金 (prompts/synonyms.txt); the amount stays open."""
+    a = ask("被裁的员工问失业金能不能网上办")
+    assert not a.refused and cited(a)[0] == 24, a.text
+    assert ask("失业金一个月能领多少钱？").refused
+
+
 def test_a_question_typed_without_punctuation_gets_a_clause_per_ask(ask):
     a = ask("小公司老板 俩问题：一是单位社保能免多久 二是现在新招人政府给不给补贴 一个人给多少")
     assert cited(a)[:2] == [16, 24] and "1000元" in a.text, a.text
