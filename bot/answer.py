@@ -532,10 +532,15 @@ _LIST_ASKED = re.compile(r"有哪些|哪些(方面|方向|措施|支持|政策|�
                          r"|what (measures|support|steps)", re.I)
 
 
-# A count of clauses with nothing before it that makes it one clause ("第53条") or the
-# document already ("这53条").
-_BARE_COUNT = re.compile(r"(?<![第这個个份部些整全共该該本0-9０-９一二三四五六七八九十百零〇两])"
-                         r"([0-9０-９]+|[一二三四五六七八九十百零〇两]+)\s*[条條]")
+# A count of clauses, with what may stand before it: "第53条" is one clause, "这53条" (or
+# 這個, 所有…) the document already; a bare "53条" is looked at below.
+_BARE_COUNT = re.compile(r"(第\s*|(?:这个|这份|这部|这些|这种|整个|全部|所有|一共|这|该|本|共|這個|這份|這部|這些|這種|這|該|整個)\s*)?"
+                         r"(?<![0-9０-９一二三四五六七八九十百零〇两])([0-9０-９]+|[一二三四五六七八九十百零〇两]+)\s*[条條]")
+# A clause named as saying something ("第35条说…", "第20条里写着…", "clause 45 says…"),
+# as opposed to asked about ("第16条对餐饮企业有什么支持").
+_SAYS = re.compile(r"(第\s*[0-9零〇一二三四五六七八九十百两]+\s*条|(?<![0-9])[0-9]{1,3}\s*条)"
+                   r"(里|中|上|里面|当中)?(是不是|不是|明明|明确|也)?(说|讲|规定|写|提到|要求)"
+                   r"|\b(clause|article)\s*[0-9]{1,3}\s*(says|states|said|provides|gives)\b", re.I)
 
 
 class ExtractiveAnswerer:
@@ -597,12 +602,15 @@ class ExtractiveAnswerer:
                                                                         if c.number is not None))
         if not hits or conf < (self.refuse_below_english if lang == "en" else self.refuse_below):
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
-        if not (bare_lookup or ev.lookup) and self.outside_terms:
+        # A question naming a clause is still read for what it asks: "第16条说退休人员的养老金
+        #也要上调" names 第16条 and asks about pensions, which no clause covers. Only a bare
+        # lookup ("第16条讲什么") asks for the clause itself.
+        if not bare_lookup and self.outside_terms:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
             term = self.outside_terms.outside(question, _parts_asking(question))
             if term:
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
-        topic = (None if bare_lookup or ev.lookup or overall or _quotes(question, hits)
+        topic = (None if bare_lookup or overall or _quotes(question, hits)
                  else self._outside_topic(query_pieces(texts), ev, lang == "en", hits[0].clause.text))
         if topic:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
@@ -732,14 +740,17 @@ class ExtractiveAnswerer:
         return confidence(ev, english, self.search.embedder.cosine_centre)
 
     def _misnamed(self, question: str, mode: str, chunking: str):
-        """(the named clause, the question without its reference) when the question names a
-        clause of the document but asks what another one says: "第35条说亏损可以往后结转5年"
+        """(the named clause, the question without its reference) when the question says a
+        clause of the document states what another one does: "第35条说亏损可以往后结转5年"
         is about 第15条. The words alone must rank another clause first and the named one
         below MISNAMED_SHARE of it; on the labelled sets every question naming the right
         clause had its words rank that clause first, every one naming a wrong clause
-        (7) put it below 0.4 of the best."""
+        (7) put it below 0.4 of the best. A clause asked about ("第16条对餐饮企业有什么支
+        持", "does article 16 apply to restaurants") keeps it: the words left say who
+        asks, not what the clause says; so does a question naming two clauses."""
         number = lookup_number(question)
-        if number is None or self._is_bare_lookup(question):
+        if (number is None or self._is_bare_lookup(question) or not _SAYS.search(fold(question))
+                or len(_SAYS.findall(fold(question))) > 1):
             return None
         named = next((c for c in self.search.clauses if c.number == number), None)
         if named is None:
@@ -759,8 +770,8 @@ class ExtractiveAnswerer:
         if self._is_bare_lookup(question):
             return question
         count = sum(1 for c in self.search.clauses if c.number is not None)
-        return _BARE_COUNT.sub(lambda m: "这" + m.group(0) if cn_to_int(m.group(1)) == count else m.group(0),
-                               question)
+        return _BARE_COUNT.sub(lambda m: "这" + m.group(0) if not m.group(1) and cn_to_int(m.group(2)) == count
+                               else m.group(0), question)
 
     # ------------------------------------------------------------ choosing
     @staticmethod

@@ -22,7 +22,7 @@ from .text import cn_to_int, fold
 # A sentence that attributes something to the document or to hearsay.
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
-    r"\b(says?|said|claims?|confirm|document|policy|heard|told|according to|(clause|article)\s*\d+)\b", re.IGNORECASE)
+    r"\b(says?|said|claims?|confirm|document|policy|heard|(clause|article)\s*\d+)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
 # ("这两块有没有倾斜" counts areas, not yuan.)
@@ -68,9 +68,12 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]|(?<=[.])\s|(?<=[\u4e00-\u9fff])\s
 def claimed_amounts(question: str) -> list[Amount]:
     """Amounts in the sentences of the question that attribute them to the document or hearsay."""
     found = []
+    carried = False  # "文件里说 小微企业社保能免12个月 对吗": the words after a space still report it
     for sentence in _SENTENCE_END.split(question):
-        if attributes(sentence):
-            found += amounts(sentence)
+        said = amounts(sentence)
+        if attributes(sentence) or carried:
+            found += said
+        carried = attributes(sentence) and not said
     return found
 
 

@@ -412,7 +412,7 @@ def test_lookup_inside_a_question_answers_from_that_clause(ask):
 
 @pytest.mark.parametrize("question, named, right, fact", [
     ("第20条说企业每新招一个人补1000元，对吧？", "第20条", 24, "1000元"),
-    ("按第33条，年出口额多少以下的企业出口信保保费能全额支持？", "第33条", 37, "全额支持"),
+    ("第33条规定出口信保保费全额支持，是哪些企业？", "第33条", 37, "全额支持"),
 ])
 def test_a_question_naming_the_wrong_clause_is_answered_from_the_right_one(ask, question, named, right, fact):
     """What a hotline operator does: say which clause it is, and quote that one."""
@@ -421,6 +421,24 @@ def test_a_question_naming_the_wrong_clause_is_answered_from_the_right_one(ask, 
     first_line = a.text.splitlines()[0]
     assert named in first_line and f"第{right}条" in first_line
     assert fact in a.text
+
+
+@pytest.mark.parametrize("question, number", [
+    ("第16条对餐饮企业有什么支持？", 16),        # asked about, for someone: not misnamed
+    ("Does article 16 apply to restaurants?", 16),
+    ("第24条对我们这种小厂有用吗", 24),
+])
+def test_a_clause_asked_about_keeps_it(ask, question, number):
+    a = ask(question)
+    assert cited(a)[:1] == [number], a.text
+    assert "您问的内容在" not in a.text and "what you ask about is in" not in a.text
+
+
+def test_a_question_naming_a_clause_is_still_declined_when_it_asks_outside_the_document(ask):
+    a = ask("第16条说退休人员的养老金今年也要上调，对吧？")
+    assert a.refused and a.reason == "outside_topic", a.text
+    b = ask("第16条里大企业减半征收几个月？")
+    assert not b.refused and cited(b) == [16]
 
 
 def test_the_everyday_word_for_unemployment_benefit_finds_its_clause(ask):
@@ -611,7 +629,7 @@ def test_a_wrong_amount_attributed_to_the_document_is_corrected(ask):
 
 
 @pytest.mark.parametrize("question", [
-    "听说第25条规定低收入家庭每户再补8000元，我家能领吗？",
+    "听说第25条规定困难家庭每户再补8000元，是真的吗？",
     "文件里写着出租车司机每人每月发600块防疫补贴，去哪领？",
 ])
 def test_an_amount_no_clause_states_for_a_rule_the_document_lacks_is_declined(ask, question):
@@ -630,19 +648,19 @@ def test_a_wrong_amount_for_a_rule_the_document_has_is_still_corrected_not_decli
 
 
 @pytest.mark.parametrize("question, label", [
-    ("53条里对餐饮企业的房租有什么说法？", None),
+    ("53条里对外贸企业出口信保有什么支持？", None),
     ("53条是哪个部门发的？", "前言"),
 ])
 def test_the_clause_count_without_this_names_the_document(ask, question, label):
     """In a document of 53 clauses, "53条里…" reads as "这53条里…"; only "第53条" or a bare
     "53条" looks up the last clause."""
     a = ask(question)
-    assert 53 not in cited(a), a.text
+    assert not a.refused and 53 not in cited(a), a.text
     if label:
         assert a.citations[0]["label"] == label
 
 
-@pytest.mark.parametrize("question", ["53条", "53条讲的啥", "第53条的原文"])
+@pytest.mark.parametrize("question", ["53条", "53条讲的啥", "第53条的原文", "第 53 条讲了什么？"])
 def test_the_clause_count_alone_still_looks_up_the_last_clause(ask, question):
     assert cited(ask(question)) == [53]
 

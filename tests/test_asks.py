@@ -106,6 +106,12 @@ def test_the_budget_is_asked_as_an_amount_what_was_paid_out_as_a_result():
     assert [a.name for a in asked("有多少家企业拿到了？")] == ["实际发放情况"]
 
 
+@pytest.mark.parametrize("question", ["企业主动申报的话社保能免多少个月？", "我们公司自己申请的话，亏损能结转几年？",
+                                      "系统自动生成的发票能抵扣吗"])
+def test_applying_as_a_condition_asks_no_way_to_apply(question):
+    assert all(a.name != "怎么申请、在哪领取" for a in asked(question))
+
+
 def test_an_office_the_way_to_apply_and_the_papers_in_the_words_a_policy_uses():
     dept, how, papers = (next(a for a in DETAILS if a.name == n) for n in ("负责的部门", "怎么申请、在哪领取", "需要的材料和表格"))
     for text in ("由当地人社部门负责受理", "向参保地社会保险经办机构申领", "到当地人社局申请", "报省人力资源社会保障厅审核"):

@@ -24,6 +24,9 @@ def test_amounts_read_numbers_and_units():
     ("According to clause 16, SMEs are exempt for 12 months, right?", ["12 months"]),
     ("I heard new hires bring 3000 yuan each.", ["3000 yuan"]),
     ("We have 80 employees and 12 months of losses.", []),
+    ("I told my boss we have had losses for 3 years.", []),          # the asker's own telling
+    ("文件里说 小微企业社保能免12个月 对吗", ["12个月"]),          # reported after a space
+
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),
     ("文件里融资和用地这两块有没有倾斜政策？", []),     # two areas, not two yuan
