@@ -66,7 +66,8 @@ def test_seed_refuses_questions_on_outside_topics(policy_bot, question, topic_wo
 
 def test_seed_still_answers_questions_near_outside_topics(policy_bot):
     """Close to 失业金/社保 topics on the list, but answered by the document."""
-    for question, clause in [("小微企业社保能免几个月？", 16), ("新招一个员工能拿多少补贴？", 24)]:
+    for question, clause in [("小微企业社保能免几个月？", 16), ("新招一个员工能拿多少补贴？", 24),
+                             ("缓缴社保是自动的，还是要自己申请？", 16), ("店里二月新招了一个店员，签了合同交了社保，政府一个人给补多少钱？", 24)]:
         a, _ = policy_bot.ask(question)
         assert not a.refused, a.text
         assert a.citations[0]["number"] == clause
