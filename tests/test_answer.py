@@ -441,6 +441,12 @@ def test_a_question_naming_a_clause_is_still_declined_when_it_asks_outside_the_d
     assert not b.refused and cited(b) == [16]
 
 
+def test_paperwork_later_is_read_as_relief_first_paperwork_after(ask):
+    """"手续回头再补" is 第25条's 后补手续 (prompts/synonyms.txt)."""
+    a = ask("家里揭不开锅了，能不能先救助，手续回头再补？")
+    assert not a.refused and cited(a)[0] == 25, a.text
+
+
 def test_the_everyday_word_for_unemployment_benefit_finds_its_clause(ask):
     """"失业金" is what people call 失业保险金 (prompts/synonyms.txt); the amount stays open."""
     a = ask("被裁的员工问失业金能不能网上办")

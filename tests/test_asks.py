@@ -32,6 +32,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("我们代理的几家餐馆，文件对餐饮业有啥支持？", False),     # "the few … we serve"
     ("家里种了几个蔬菜大棚，大棚能上保险不？", False),         # what the asker has
     ("能领的几项补贴，各补多少？", True),                      # still asks "多少"
+    ("在单位封闭管理，几个月都没回家，有补贴吗？", False),       # how long it has lasted
 ])
 def test_vague_numbers_ask_no_quantity(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
