@@ -777,8 +777,7 @@ class ExtractiveAnswerer:
     @staticmethod
     def _is_bare_lookup(question: str) -> bool:
         """"第十六条" or "16条讲什么" asks for the clause itself, not a fact in it."""
-        rest = re.sub(r"第?\s*[0-9零〇一二三四五六七八九十百两]+\s*条|clause\s*\d+|article\s*\d+", "", fold(question))
-        return len(_ABOUT_A_CLAUSE.sub("", rest)) <= 2
+        return len(_ABOUT_A_CLAUSE.sub("", without_lookup(question))) <= 2
 
     def _stating_runner_up(self, hits: list[Hit], chosen: list[Hit], sure: list[Hit], parts: list[str]):
         """(chosen, sure, stated, open) with the best clause replaced by a close runner-up
