@@ -18,7 +18,7 @@ from pathlib import Path
 from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import unfounded, unsupported
-from .outside import Contrast, OutsideTerms, OutsideTopics, clash
+from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, subject_unnamed
 from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
 
 MAX_QUESTION = 1000
@@ -547,13 +547,15 @@ class ExtractiveAnswerer:
     def __init__(self, search: HybridSearch, *, prompts_dir, hotline: str = "12345", refuse_below: float = 0.35,
                  refuse_below_english: float = 0.2, max_sentences: int = 3, outside: OutsideTopics | None = None,
                  outside_margin: float = 0.005, outside_margin_cross: float = 0.025,
-                 outside_terms: OutsideTerms | None = None, contrasts: list[Contrast] | None = None):
+                 outside_terms: OutsideTerms | None = None, contrasts: list[Contrast] | None = None,
+                 subjects: list[Subject] | None = None):
         self.search = search
         self.outside = outside
         self.outside_terms = outside_terms
         self.outside_margin = outside_margin
         self.outside_margin_cross = outside_margin_cross
         self.contrasts = contrasts or []
+        self.subjects = subjects or []
         self.templates = load_templates(str(prompts_dir))
         self.hotline = hotline
         self.refuse_below = refuse_below
@@ -586,6 +588,8 @@ class ExtractiveAnswerer:
         number = lookup_number(question)
         overall = chunking == "clause" and number is None and about_document(question)
         hits, ev = self._search(question, texts, len(self.search.clauses) if overall else k, mode, chunking)
+        if hits and not (ev.lookup or overall) and subject_unnamed(self.subjects, hits[0].clause.title, query):
+            hits = hits[1:] + hits[:1]
         about = None
         if overall:
             about = self._choose_about_document(self._unnumbered_first(hits), question, mode)

@@ -18,7 +18,7 @@ from . import index as index_store
 from . import lexical
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import VectorEmbeddings, load_embeddings
-from .outside import OutsideTerms, OutsideTopics, read_contrasts, read_terms, read_topics
+from .outside import OutsideTerms, OutsideTopics, read_contrasts, read_subjects, read_terms, read_topics
 from .publish import build_version
 from .retrieve import Hit, HybridSearch
 from .settings import Settings, get_settings
@@ -138,7 +138,8 @@ class PolicyBot:
                                       outside=outside,
                                       outside_margin=s.outside_margin, outside_margin_cross=s.outside_margin_cross,
                                       outside_terms=terms,
-                                      contrasts=read_contrasts(prompts / s.contrasts_file))
+                                      contrasts=read_contrasts(prompts / s.contrasts_file),
+                                      subjects=read_subjects(prompts / s.subjects_file))
         if s.answerer == "llm":
             # The generative answerer wraps the extractive one: same retrieval and
             # refusal, and its fallback whenever the model's answer fails the check.

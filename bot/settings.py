@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # What a question asks about vs a counterpart a clause may speak to instead
     # (个人缴费 | 单位缴费; bot/outside.py, clash). In prompts_dir.
     contrasts_file: str = "contrasts.txt"
+    # Clauses cited first only when the question names their subject (bot/outside.py,
+    # subject_unnamed). In prompts_dir.
+    subjects_file: str = "subjects.txt"
     # Official terms and the words residents use for them, added to the lexical query
     # (bot/lexical.py, expand). In prompts_dir.
     synonyms_file: str = "synonyms.txt"

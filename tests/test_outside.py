@@ -430,3 +430,25 @@ def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bo
     for question in ("失业金一个月能领多少钱？", "领失业金需要什么条件？", "失业金能领到什么时候？"):
         b, _ = policy_bot.ask(question)
         assert b.refused, (question, b.text)
+
+
+def test_read_subjects_and_which_clause_lacks_its_subject(tmp_path):
+    from bot.outside import read_subjects, subject_unnamed
+    path = tmp_path / "subjects.txt"
+    path.write_text("# comment\n强化贫困人口就业帮扶 | 贫 扶贫 车间\nno separator here\n\n", encoding="utf-8")
+    subjects = read_subjects(path)
+    assert [(s.title, s.words) for s in subjects] == [("强化贫困人口就业帮扶", ("贫", "扶贫", "车间"))]
+    assert subject_unnamed(subjects, "强化贫困人口就业帮扶", "网格员一天补助多少钱")
+    assert not subject_unnamed(subjects, "强化贫困人口就业帮扶", "扶貧車間有補助嗎")   # traditional, folded
+    assert not subject_unnamed(subjects, "进一步稳定和促进就业", "网格员一天补助多少钱")  # no line for it
+
+
+def test_the_poverty_clause_is_not_cited_first_for_another_groups_subsidy(policy_bot):
+    """第28条's per-head 补助 is for poverty-alleviation workshops (prompts/subjects.txt)."""
+    a, _ = policy_bot.ask("社区网格员参加防疫，一天补助多少钱？")
+    assert not a.citations or a.citations[0]["number"] != 28, a.text
+    assert a.retrieved[0]["number"] != 28
+    b, _ = policy_bot.ask("村里的扶贫车间一直正常开工，补助怎么算、补几个月？")
+    assert not b.refused and b.citations[0]["number"] == 28, b.text
+    c, _ = policy_bot.ask("第28条讲的是什么")      # a lookup names the clause itself
+    assert c.citations[0]["number"] == 28
