@@ -15,9 +15,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .retrieve import DOCUMENT_BY_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
+from .retrieve import DOCUMENT_BY_COUNT, THIS_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
-from .claims import unfounded, unsupported
+from .claims import stated_amounts, unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, subject_unnamed
 from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
 
@@ -534,7 +534,8 @@ _LIST_ASKED = re.compile(r"有哪些|哪些(方面|方向|措施|支持|政策|�
 
 # A count of clauses, with what may stand before it: "第53条" is one clause, "这53条" (or
 # 這個, 所有…) the document already; a bare "53条" is looked at below.
-_BARE_COUNT = re.compile(r"(第\s*|(?:这个|这份|这部|这些|这种|整个|全部|所有|一共|这|该|本|共|這個|這份|這部|這些|這種|這|該|整個)\s*)?"
+# (The question is read as written, so the traditional forms are listed too.)
+_BARE_COUNT = re.compile(rf"(第\s*|(?:{THIS_COUNT}|这种|這個|這份|這部|這些|這種|這|該|整個)\s*)?"
                          r"(?<![0-9０-９一二三四五六七八九十百零〇两])([0-9０-９]+|[一二三四五六七八九十百零〇两]+)\s*[条條]")
 # A clause named as saying something ("第35条说…", "第20条里写着…", "clause 45 says…"),
 # as opposed to asked about ("第16条对餐饮企业有什么支持").
@@ -602,8 +603,7 @@ class ExtractiveAnswerer:
             # "请引用第60条的原文…" names a clause the document does not have: say so, rather
             # than answer the rest as if it did.
             return self._refusal("lookup_missing", lang, retrieved, conf, label=f"第{number}条",
-                                 label_en=f"clause {number}", count=sum(1 for c in self.search.clauses
-                                                                        if c.number is not None))
+                                 label_en=f"clause {number}", count=self.search.numbered_count)
         if not hits or conf < (self.refuse_below_english if lang == "en" else self.refuse_below):
             return self._refusal("not_covered", lang, retrieved, conf, query=query)
         # A question naming a clause is still read for what it asks: "第16条说退休人员的养老金
@@ -639,15 +639,15 @@ class ExtractiveAnswerer:
             # Only beside a part the passages do answer is the gap a note.
             return self._refusal("not_stated", lang, retrieved, conf, query=query, what=_names(missing, lang),
                                  **_clause_values(chosen[0].clause))
-        claims = unfounded(claimed, [h.clause.text for h in chosen], [c.text for c in self.search.clauses])
-        if claims:
+        cited = [h.clause.text for h in chosen]
+        wrong = unsupported(claimed, cited)
+        if unfounded(wrong, cited, self._document_amounts):
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="unfounded",
-                                 claims="、".join(f"“{a.text}”" for a in claims), **_clause_values(chosen[0].clause))
+                                 claims="、".join(f"“{a.text}”" for a in wrong), **_clause_values(chosen[0].clause))
         # The amount a passage must show: what a part asks and the passages state.
         quantity = next((a for a in stated if a in QUANTITIES), None)
         text, quotes = self._compose(chosen, lang, bare_lookup=bare_lookup and ev.lookup, quantity=quantity,
                                      missing=missing, listing=bool(_LIST_ASKED.search(fold(question))))
-        wrong = unsupported(claimed, [h.clause.text for h in chosen])
         if wrong:
             # The question attributes an amount to the document that the cited clause does not state.
             labels = "、".join(h.clause.label for h in chosen)
@@ -752,17 +752,14 @@ class ExtractiveAnswerer:
         (7) put it below 0.4 of the best. A clause asked about ("第16条对餐饮企业有什么支
         持", "does article 16 apply to restaurants") keeps it: the words left say who
         asks, not what the clause says; so does a question naming two clauses."""
-        number = lookup_number(question)
-        if (number is None or self._is_bare_lookup(question) or not _SAYS.search(fold(question))
-                or len(_SAYS.findall(fold(question))) > 1):
-            return None
-        named = next((c for c in self.search.clauses if c.number == number), None)
-        if named is None:
+        named = self.search.numbered(lookup_number(question))
+        if named is None or len(_SAYS.findall(fold(question))) != 1 or self._is_bare_lookup(question):
             return None
         content = without_lookup(question)
-        hits, _ = self.search.search(content, len(self.search.clauses), mode=mode, chunking=chunking)
-        score = next((h.score for h in hits if h.clause.number == number), 0.0)
-        if not hits or hits[0].clause.number == number or score >= MISNAMED_SHARE * hits[0].score:
+        # (A named clause outside the first ten ranks far below the best.)
+        hits, _ = self.search.search(content, mode=mode, chunking=chunking)
+        score = next((h.score for h in hits if h.clause is named), 0.0)
+        if not hits or hits[0].clause is named or score >= MISNAMED_SHARE * hits[0].score:
             return None
         return named, content
 
@@ -773,9 +770,14 @@ class ExtractiveAnswerer:
         "53条讲的啥") still does, and "第53条" always."""
         if self._is_bare_lookup(question):
             return question
-        count = sum(1 for c in self.search.clauses if c.number is not None)
+        count = self.search.numbered_count
         return _BARE_COUNT.sub(lambda m: "这" + m.group(0) if not m.group(1) and cn_to_int(m.group(2)) == count
                                else m.group(0), question)
+
+    @functools.cached_property
+    def _document_amounts(self) -> set[tuple[float, str]]:
+        """Every amount the document states (read once, on the first claim checked)."""
+        return stated_amounts(c.text for c in self.search.clauses)
 
     # ------------------------------------------------------------ choosing
     @staticmethod

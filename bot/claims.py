@@ -70,16 +70,21 @@ def claimed_amounts(question: str) -> list[Amount]:
     found = []
     carried = False  # "文件里说 小微企业社保能免12个月 对吗": the words after a space still report it
     for sentence in _SENTENCE_END.split(question):
-        said = amounts(sentence)
-        if attributes(sentence) or carried:
+        said, attributed = amounts(sentence), attributes(sentence)
+        if attributed or carried:
             found += said
-        carried = attributes(sentence) and not said
+        carried = attributed and not said
     return found
+
+
+def stated_amounts(texts) -> set[tuple[float, str]]:
+    """(value, unit) of every amount the texts state."""
+    return {(a.value, a.unit) for text in texts for a in amounts(text)}
 
 
 def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
     """The claimed amounts that none of the cited clauses states (same value and unit)."""
-    stated = {(a.value, a.unit) for text in clause_texts for a in amounts(text)}
+    stated = stated_amounts(clause_texts)
     seen, out = set(), []
     for a in claimed_amounts(question):
         if (a.value, a.unit) not in stated and (a.value, a.unit) not in seen:
@@ -88,14 +93,10 @@ def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
     return out
 
 
-def unfounded(question: str, clause_texts: list[str], document_texts: list[str]) -> list[Amount]:
-    """The claimed amounts that no clause of the document states, when the cited clauses
-    state no amount of their unit either: nothing in the document answers the claim."""
-    wrong = unsupported(question, clause_texts)
-    if not wrong:
-        return []
+def unfounded(wrong: list[Amount], clause_texts: list[str], document: set[tuple[float, str]]) -> bool:
+    """Are the claimed amounts the cited clauses do not state (``unsupported``) stated by
+    no clause of the document (``document``: its ``stated_amounts``), while the cited
+    clauses state no amount of their unit either? Then nothing in the document answers
+    the claim."""
     units = {a.unit for text in clause_texts for a in amounts(text)}
-    stated = {(a.value, a.unit) for text in document_texts for a in amounts(text)}
-    if any(a.unit in units or (a.value, a.unit) in stated for a in wrong):
-        return []
-    return wrong
+    return bool(wrong) and not any(a.unit in units or (a.value, a.unit) in document for a in wrong)

@@ -29,7 +29,8 @@ WEIGHTS = {"bm25_clause": 0.15, "bm25_sentence": 0.15, "dense_clause": 0.3, "den
 
 # "这53条", "这份53条", "這個五十三條": a count of clauses after "this" names the whole
 # document, not its last clause ("这一条", "这三条" are no such count).
-DOCUMENT_BY_COUNT = (r"(这个|这份|这部|这些|整个|全部|所有|一共|这|该|本|共)\s*"
+THIS_COUNT = r"这个|这份|这部|这些|整个|全部|所有|一共|这|该|本|共"  # (folded text)
+DOCUMENT_BY_COUNT = (rf"({THIS_COUNT})\s*"
                      r"([0-9]{2,}|[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]百[零〇一二三四五六七八九十]*)\s*条")
 _DOCUMENT_BY_COUNT = re.compile(DOCUMENT_BY_COUNT)
 
@@ -170,6 +171,15 @@ class HybridSearch:
     @property
     def clauses(self) -> list[Clause]:
         return self.version.clauses
+
+    @property
+    def numbered_count(self) -> int:
+        return len(self._by_number)
+
+    def numbered(self, number: int | None) -> Clause | None:
+        """The clause with this number, if the document has one."""
+        i = self._by_number.get(number)
+        return None if i is None else self.clauses[i]
 
     def fixed_channel(self) -> tuple[list[Unit], _Channel]:
         if self._fixed_channel is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.claims import amounts, claimed_amounts, unfounded, unsupported
+from bot.claims import amounts, claimed_amounts, stated_amounts, unfounded, unsupported
 
 C16 = ("2020年2月起,免征中小微企业基本养老、失业、工伤保险单位缴费部分,免征期限不超过5个月。"
        "对大型企业等其他参保单位(不含机关事业单位),基本养老、失业、工伤保险单位缴费部分减半征收,减征期限不超过3个月。")
@@ -44,12 +44,18 @@ def test_unsupported_compares_value_and_unit_with_the_cited_clauses():
     assert unsupported("听说每人补1000元", [C16, C24]) == []
 
 
+def unfounded_claims(question, cited, doc):
+    """As the answerer reads them: the unsupported amounts, when unfounded."""
+    wrong = unsupported(question, cited)
+    return wrong if unfounded(wrong, cited, stated_amounts(doc)) else []
+
+
 def test_unfounded_claims_are_those_no_clause_states_nor_corrects():
     doc = [C16, C24]
     # 第24条 states yuan: the claim is a wrong figure for a rule it has.
-    assert unfounded("听说每人补5000元", [C24], doc) == []
+    assert unfounded_claims("听说每人补5000元", [C24], doc) == []
     # 第16条 states no yuan, and no clause states 5000元: nothing to correct it with.
-    assert [a.text for a in unfounded("听说每人补5000元", [C16], doc)] == ["5000元"]
+    assert [a.text for a in unfounded_claims("听说每人补5000元", [C16], doc)] == ["5000元"]
     # A figure another clause states is not unfounded, only uncited.
-    assert unfounded("听说每人补1000元", [C16], doc) == []
-    assert unfounded("社保能免几个月？", [C16], doc) == []
+    assert unfounded_claims("听说每人补1000元", [C16], doc) == []
+    assert unfounded_claims("社保能免几个月？", [C16], doc) == []
