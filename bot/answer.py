@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .retrieve import DOCUMENT_BY_COUNT, THIS_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
+from .lexical import expand
 from .claims import stated_amounts, unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, subject_unnamed
 from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
@@ -733,7 +734,8 @@ class ExtractiveAnswerer:
         # wrongly, 5 unanswerable questions answered. ("明天济南会下雨吗" shares nothing
         # with either and stays declined.)
         if not english:
-            asked_terms = set(terms(" ".join(pieces)))
+            # The question's words as the search reads them: "新招一个员工" names 第24条's 吸纳就业.
+            asked_terms = set(terms(expand(" ".join(pieces), self.search.synonyms)))
             if not _shares_a_word(asked_terms, topics[0]) and _shares_a_word(asked_terms, best):
                 return None
         # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in

@@ -138,7 +138,8 @@ def _write_cache(path: Path, data: dict) -> None:
 # A year as a document writes it ("2020年", "2020-03-02"), not an amount ("2000万元");
 # in a question also a bare year ("in 2022").
 _DOCUMENT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|-|/)")
-_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
+# ("今年都2022了" names one too.)
+_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*[年了]|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
 # A year followed by what the asker did then describes the asker ("我2021年开的店").
 _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
@@ -290,6 +291,11 @@ class OutsideTerms:
         # "青岛的社保减免跟济南一样吗" names the document's place only to compare with it.
         asked_of = _HOME_COMPARED.sub("", fold(question))
         places = not any(p in asked_of for p in self.home)
+        # A later year in a part that only tells ("2022年招人的话，还有那个补贴吗", "今年都2022了
+        # 还有社保减免没") dates every part that asks.
+        year = self.later_year(fold(question))
+        if year and not any(year[:-1] in fold(p) for p in pieces):
+            return year
         named = [self.thing_in(p, places, question) for p in pieces]
         found = next((n for n in named if n), None)
         if found and all(n or _COMPARES.search(fold(p)) for n, p in zip(named, pieces)):

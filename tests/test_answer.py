@@ -826,6 +826,13 @@ def test_a_question_sharing_words_with_the_clause_and_none_with_the_topic_is_the
     assert not _shares_a_word(set(terms("疫情期间有没有补贴")), "老年人高龄补贴")
 
 
+def test_a_residents_word_for_the_clauses_term_counts_as_a_shared_word(ask):
+    # 新招 is read as 吸纳就业 (prompts/synonyms.txt), the word 第24条 uses; without it the
+    # question shares no word with 第24条 and drifted to an outside topic on 失业金.
+    a = ask("厂里新招个工人 能拿多少补贴啊 一个人给多少")
+    assert not a.refused and a.citations[0]["number"] == 24 and "1000元" in a.text
+
+
 def test_weather_stays_declined_though_it_shares_no_word_with_its_topic(ask):
     a = ask("明天济南会下雨吗？")
     assert a.refused and a.citations == []

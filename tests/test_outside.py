@@ -187,6 +187,16 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("2022年还有这个政策吗") == "2022年"  # 政策 names the topic, not a claim
     assert terms.thing_in("政策上说补贴发到2022年底，对吗") is None  # …but 政策上说 is one
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
+    assert terms.thing_in("今年都2022了 还有社保减免没") == "2022年"
+
+
+def test_a_later_year_in_a_part_that_only_tells_dates_the_parts_that_ask():
+    terms = OutsideTerms.build([], [], "2020-03-02 2020年2月起免征")
+    assert terms.outside("2022年招人的话，还有那个吸纳就业补贴吗？", ["还有那个吸纳就业补贴吗"]) == "2022年"
+    assert terms.outside("我2022年开的店，还有那个吸纳就业补贴吗？", ["还有那个吸纳就业补贴吗"]) is None
+    # a year in one ask of two leaves the other answerable
+    assert terms.outside("2022年还发消费券吗？社保缓缴最长几个月？",
+                         ["2022年还发消费券吗", "社保缓缴最长几个月"]) is None
 
 
 def test_english_words_are_matched_where_a_word_starts(tmp_path):
@@ -294,6 +304,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("员工确诊了，商业保险公司的意外险能赔吗？", "意外险"),
     ("餐饮许可证疫情期间过期了，能延期换证吗？", "许可证"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
+    ("疫情期间货车走高速，通行费免不免？", "通行费"),
+    ("公司经营困难，住房公积金能缓缴吗？能缓几个月？", "住房公积金"),   # named only as a burden eased
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
@@ -309,6 +321,12 @@ def test_seed_declines_a_later_year_but_corrects_a_claimed_one(policy_bot):
     a, _ = policy_bot.ask("文件上写着扶贫小额贷款可以延期到2021年6月底再还，对吧？")
     assert not a.refused and a.citations[0]["number"] == 29
     assert "2021年" in a.text.split("\n")[0]   # the premise note names the claimed year
+
+
+def test_seed_answers_a_thing_named_where_the_document_names_it(policy_bot):
+    # 第15条 names 住房公积金 only as a burden eased: asked so, the clause answers.
+    a, _ = policy_bot.ask("残保金、公积金这块有没有减负的说法？")
+    assert not a.refused and a.citations[0]["number"] == 15, a.text
 
 
 @pytest.mark.parametrize("question, clause", [
