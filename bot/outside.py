@@ -146,6 +146,11 @@ _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注�
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
+# An English place is asked about only as the subject or owner of a policy ("Does Qingdao
+# offer the same…", "beijing's rent relief"); "my hometown in Henan", "from Shanghai" and
+# "my Hong Kong partner" tell where the asker or someone is from.
+_EN_PLACE_ASKED_BEFORE = re.compile(r"\b(does|do|did|will|would|has|have)\s+$")
+_EN_PLACE_ASKED_AFTER = re.compile(r"^('s\b|\s+(also\s+)?(offers?|has|have|gives?|provides?)\b)")
 # A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
 # whatever the other part names.
 # ("比例", "比较重" compare nothing.)
@@ -278,6 +283,10 @@ class OutsideTerms:
         for place in self.away:
             for m in re.finditer(re.escape(place), piece):
                 after = piece[m.end():]
+                if place.isascii():
+                    if _EN_PLACE_ASKED_BEFORE.search(piece[:m.start()]) or _EN_PLACE_ASKED_AFTER.search(after):
+                        return place.title()
+                    continue
                 if _PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()]) or _PLACE_AS_ORIGIN_AFTER.search(after):
                     continue
                 if places or _PLACE_ASKED_ABOUT_AFTER.search(after):

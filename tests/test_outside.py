@@ -190,6 +190,14 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("今年都2022了 还有社保减免没") == "2022年"
 
 
+def test_an_english_place_counts_only_as_the_owner_of_a_policy():
+    terms = OutsideTerms.build([], ["青岛", "qingdao", "henan", "hong kong"], "济南市 免征中小微企业社保")
+    assert terms.thing_in("does qingdao offer the same exemption as jinan?", places=False) == "Qingdao"
+    assert terms.thing_in("tell me qingdao's rent relief", places=False) == "Qingdao"
+    assert terms.thing_in("i'm stuck in my hometown in henan, will my bills be covered?") is None
+    assert terms.thing_in("my hong kong partner brings capital, any reward?") is None
+
+
 def test_a_later_year_in_a_part_that_only_tells_dates_the_parts_that_ask():
     terms = OutsideTerms.build([], [], "2020-03-02 2020年2月起免征")
     assert terms.outside("2022年招人的话，还有那个吸纳就业补贴吗？", ["还有那个吸纳就业补贴吗"]) == "2022年"
