@@ -833,6 +833,14 @@ def test_a_residents_word_for_the_clauses_term_counts_as_a_shared_word(ask):
     assert not a.refused and a.citations[0]["number"] == 24 and "1000元" in a.text
 
 
+@pytest.mark.parametrize("question", ["企业复工遇到困难该通过什么渠道反映？多久能有回复？",
+                                      "企業遇到復工的困難想跟政府反映,要找哪個管道?多久會有回覆?"])
+def test_a_residents_word_for_feedback_finds_the_clause_that_states_how_soon(ask, question):
+    # 回复 is read as 沟通反馈 (prompts/synonyms.txt): 第18条's 两天沟通反馈 answers "多久".
+    a = ask(question)
+    assert not a.refused and a.citations[0]["number"] == 18 and "两天沟通反馈" in a.text
+
+
 def test_weather_stays_declined_though_it_shares_no_word_with_its_topic(ask):
     a = ask("明天济南会下雨吗？")
     assert a.refused and a.citations == []
