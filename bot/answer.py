@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .retrieve import DOCUMENT_BY_COUNT, THIS_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
-from .lexical import expand
 from .claims import stated_amounts, unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, subject_unnamed
 from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
@@ -614,7 +613,11 @@ class ExtractiveAnswerer:
             # Only the question's own words: a follow-up to a question on 房贷 may ask about something else.
             term = self.outside_terms.outside(question, _parts_asking(question))
             if term:
-                return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term)
+                # A thing the document names in one setting only is not "never mentioned":
+                # the reply quotes where it is named.
+                where = self.outside_terms.setting_sentence.get(term)
+                return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term,
+                                     key="outside_setting" if where else None, where=where)
         topic = (None if bare_lookup or overall or _quotes(question, hits)
                  else self._outside_topic(query_pieces(texts), ev, lang == "en", hits[0].clause.text))
         if topic:
@@ -735,7 +738,7 @@ class ExtractiveAnswerer:
         # with either and stays declined.)
         if not english:
             # The question's words as the search reads them: "新招一个员工" names 第24条's 吸纳就业.
-            asked_terms = set(terms(expand(" ".join(pieces), self.search.synonyms)))
+            asked_terms = set(self.search.query_terms(" ".join(pieces)))
             if not _shares_a_word(asked_terms, topics[0]) and _shares_a_word(asked_terms, best):
                 return None
         # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in

@@ -138,8 +138,13 @@ def _write_cache(path: Path, data: dict) -> None:
 # A year as a document writes it ("2020年", "2020-03-02"), not an amount ("2000万元");
 # in a question also a bare year ("in 2022").
 _DOCUMENT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|-|/)")
-# ("今年都2022了" names one too.)
-_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*[年了]|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
+_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|元|亿|块|个|人|家|yuan|usd|rmb|%)))", re.I)
+# A part that sets the time of the whole question, supposing a later year or saying it is
+# one now ("2022年招人的话，…", "要是到了2022年，…", "今年都2022了，…"), as opposed to a part
+# telling what happened then ("我们是2021年3月才注册的公司。", "2021年亏了200万。").
+_DATES_THE_QUESTION = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?[^，,。；;？?！!]{0,12}的话"
+                                 r"|(?:要是|如果|假如|假设)[^，,。；;？?！!]{0,6}?((?:19|20)\d{2})\s*年"
+                                 r"|(?:今年|现在|如今|眼下|已经|到了)\s*(?:都|已经|是|就)?\s*((?:19|20)\d{2})\s*[年了]")
 # A year followed by what the asker did then describes the asker ("我2021年开的店").
 _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
@@ -147,10 +152,10 @@ _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖�
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
 # An English place is asked about only as the subject or owner of a policy ("Does Qingdao
-# offer the same…", "beijing's rent relief"); "my hometown in Henan", "from Shanghai" and
-# "my Hong Kong partner" tell where the asker or someone is from.
-_EN_PLACE_ASKED_BEFORE = re.compile(r"\b(does|do|did|will|would|has|have)\s+$")
-_EN_PLACE_ASKED_AFTER = re.compile(r"^('s\b|\s+(also\s+)?(offers?|has|have|gives?|provides?)\b)")
+# offer the same…", "qingdao's rent relief"); "my hometown in Henan", "Hangzhou workers",
+# "my company in Hong Kong has a branch" and "Guangdong's factory" tell where someone is from.
+_EN_PLACE_ASKED = (r"\b(does|do|did|will|would)\s+{place}\s+(also\s+)?(offer|have|give|provide)\b"
+                   r"|\b{place}'s\s+(\w+\s+)?(polic|rule|plan|relief|subsid|measure|support|exemption|program)")
 # A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
 # whatever the other part names.
 # ("比例", "比较重" compare nothing.)
@@ -225,6 +230,10 @@ class OutsideTerms:
     # groups the document names only in their setting (first word → the setting's words):
     # a question naming the setting too may be answered
     only_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # where the document names such a group: its first sentence doing so, for the reply
+    setting_sentence: dict[str, str] = field(default_factory=dict)
+    # English names of the places the document never mentions (its Chinese name decides)
+    away_english: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, groups: list[TermGroup], places: list[str], document: str) -> OutsideTerms:
@@ -233,21 +242,28 @@ class OutsideTerms:
         absent: dict[str, str] = {}
         mentioned: list[str] = []
         in_setting: dict[str, tuple[str, ...]] = {}
+        setting_sentence: dict[str, str] = {}
         for g in groups:
             named = [w for w in g.words if _mentions(w, text)]
             # A group named only in its setting ("实行农业生产用电价格" in a sentence on 冷链)
             # still counts against questions outside that setting; named anywhere else, it
             # is set aside. (Only the sentences naming it are read for the setting.)
-            if named and g.only_with and all(any(_mentions(w, s) for w in g.only_with)
-                                             for s in sentences if any(_mentions(w, s) for w in named)):
+            naming = [s for s in sentences if any(_mentions(w, s) for w in named)]
+            if named and g.only_with and all(any(_mentions(w, s) for w in g.only_with) for s in naming):
                 in_setting[g.words[0]] = g.only_with
+                setting_sentence[g.words[0]] = min(naming, key=len).rstrip("。；;，, ")
             elif named:
                 mentioned.append(g.words[0])
                 continue
             absent.update((w, g.words[0]) for w in g.words)
         years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(text)})
-        return cls(absent, [p for p in places if p not in text], [p for p in places if p in text],
-                   mentioned, years, in_setting)
+        # A place may carry its English name ("青岛=qingdao"); the Chinese one is what a
+        # Chinese document names.
+        names = [p.partition("=") for p in places]
+        chinese = list(dict.fromkeys(zh for zh, _, _ in names))
+        return cls(absent, [zh for zh in chinese if zh not in text], [zh for zh in chinese if zh in text],
+                   mentioned, years, in_setting, setting_sentence,
+                   [en for zh, _, en in names if en and zh not in text])
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
@@ -266,6 +282,17 @@ class OutsideTerms:
                 return f"{y}年"
         return None
 
+    def dated(self, question: str) -> str | None:
+        """A later year the question is set in as a whole ("2022年招人的话，还有那个补贴吗",
+        "今年都2022了 还有社保减免没"): every part asks about that year, though only one names it."""
+        if not self.years:
+            return None
+        for m in _DATES_THE_QUESTION.finditer(fold(question)):
+            y = int(next(g for g in m.groups() if g))
+            if self.years[-1] < y <= self.years[-1] + 50 and y not in self.years:
+                return f"{y}年"
+        return None
+
     def thing_in(self, piece: str, places: bool = True, question: str = "") -> str | None:
         """The absent thing or place a piece of a question names, if any. Without
         ``places`` (the question names the document's own place too: "从青岛回济南…"),
@@ -280,13 +307,12 @@ class OutsideTerms:
         year = self.later_year(piece)
         if year:
             return year
+        for place in self.away_english:
+            if re.search(_EN_PLACE_ASKED.format(place=re.escape(place)), piece):
+                return place.title()
         for place in self.away:
             for m in re.finditer(re.escape(place), piece):
                 after = piece[m.end():]
-                if place.isascii():
-                    if _EN_PLACE_ASKED_BEFORE.search(piece[:m.start()]) or _EN_PLACE_ASKED_AFTER.search(after):
-                        return place.title()
-                    continue
                 if _PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()]) or _PLACE_AS_ORIGIN_AFTER.search(after):
                     continue
                 if places or _PLACE_ASKED_ABOUT_AFTER.search(after):
@@ -300,10 +326,8 @@ class OutsideTerms:
         # "青岛的社保减免跟济南一样吗" names the document's place only to compare with it.
         asked_of = _HOME_COMPARED.sub("", fold(question))
         places = not any(p in asked_of for p in self.home)
-        # A later year in a part that only tells ("2022年招人的话，还有那个补贴吗", "今年都2022了
-        # 还有社保减免没") dates every part that asks.
-        year = self.later_year(fold(question))
-        if year and not any(year[:-1] in fold(p) for p in pieces):
+        year = self.dated(question)
+        if year:
             return year
         named = [self.thing_in(p, places, question) for p in pieces]
         found = next((n for n in named if n), None)

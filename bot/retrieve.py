@@ -203,6 +203,10 @@ class HybridSearch:
     def nearest_cross_sentence(self, cvec: np.ndarray) -> float:
         return float(self.cross_channel.dense_scores(cvec, 1).max(initial=-1.0))
 
+    def query_terms(self, query: str) -> list[str]:
+        """The query's lexical terms, with the official term of any residents' word it uses."""
+        return terms(lexical.expand(query, self.synonyms))
+
     def search(self, query: str, k: int = 10, *, mode: str = "hybrid", chunking: str = "clause",
                section: str | None = None, pieces: list[str] | None = None) -> tuple[list[Hit], Evidence]:
         """Ranked clauses and the evidence behind them. ``pieces``, when given, are the
@@ -213,7 +217,7 @@ class HybridSearch:
         if chunking not in CHUNKINGS:
             raise ValueError(f"chunking must be one of {CHUNKINGS}")
         n = len(self.clauses)
-        qterms = terms(lexical.expand(query, self.synonyms))
+        qterms = self.query_terms(query)
         if is_mostly_latin(query):
             # An English question shares no words with a Chinese document, only figures, and a
             # figure the asker gives about themselves ("we exported USD 6 million") matches

@@ -26,3 +26,11 @@ def test_expand_adds_the_official_term_of_a_colloquial_word():
 
 def test_shipped_synonyms_read():
     assert any(g[0] == "哄抬物价" for g in read_synonyms(ROOT / "prompts" / "synonyms.txt"))
+
+
+def test_shipped_feedback_synonyms_are_phrases_not_bare_words_inside_others():
+    groups = read_synonyms(ROOT / "prompts" / "synonyms.txt")
+    assert "沟通反馈" in expand("多久能有回复", groups)
+    # 返回复工 and 收回应收 hold 回复 and 回应 without asking for a reply
+    assert "沟通反馈" not in expand("外地员工返回复工要隔离吗", groups)
+    assert "沟通反馈" not in expand("企业收回应收账款困难怎么办", groups)
