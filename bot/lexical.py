@@ -7,6 +7,7 @@ this loads by rebuilding, as it always did.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import bm25s
@@ -48,12 +49,23 @@ def load(directory: Path) -> bm25s.BM25 | None:
 
 
 def read_synonyms(path: Path) -> list[list[str]]:
-    """One group a line: the official term first, then words residents use for it."""
-    return [[fold(w) for w in line.split()] for line in list_lines(path) if len(line.split()) > 1]
+    """One group a line: the official term first, then words residents use for it (an
+    English phrase with ``_`` for its spaces, ``*`` after a stem)."""
+    return [[fold(w).replace("_", " ") for w in line.split()] for line in list_lines(path) if len(line.split()) > 1]
+
+
+def _says(word: str, folded: str) -> bool:
+    # An English word as a whole word, plural too ("loan" names "loans", "expo" not
+    # "export"); one ending in "*" from where a word starts ("defer*" names "deferral").
+    if word.isascii():
+        stem = word.endswith("*")
+        end = "" if stem else r"(?:s|es)?(?![a-z])"
+        return re.search(r"(?<![a-z])" + re.escape(word.rstrip("*")) + end, folded) is not None
+    return word in folded
 
 
 def expand(query: str, synonyms: list[list[str]]) -> str:
     """The query with the official term of every group it names colloquially appended."""
     folded = fold(query)
-    extra = [g[0] for g in synonyms if g[0] not in folded and any(w in folded for w in g[1:])]
+    extra = [g[0] for g in synonyms if g[0] not in folded and any(_says(w, folded) for w in g[1:])]
     return f"{query} {' '.join(extra)}" if extra else query
