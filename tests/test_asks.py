@@ -25,6 +25,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("因为疫情交不上货,银行贷款也晚还了几天", False),                       # (a part ends there)
     ("亏损结转年限延长了几年", True),                                       # asks, though it ends there
     ("小微企业社保一共免了几个月？", True),
+    ("在那边医院看了病住了几天", False),                     # a stay, told (a part ends there)
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago
