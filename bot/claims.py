@@ -21,10 +21,11 @@ from .text import cn_to_int, fold
 
 # A sentence that attributes something to the document or to hearsay ("朋友说…", "群里传…",
 # "朋友跟我说…"; not "我跟同事说…", the asker's own telling, nor "老板说只发生活费", what the
-# boss does).
+# boss does), or asks to have it confirmed ("…能延到2021年底是吧").
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
     r"(?<![跟和对给向没])(朋友|同事|同行|别人|有人|人家|邻居|群里|网上|亲戚|老乡)们?(都|也)?(跟我|和我|对我)?(说|讲|传)|"
+    r"对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗|"
     r"\b(says?|said|claims?|confirm|document|policy|heard|(clause|article)\s*\d+)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"

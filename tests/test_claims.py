@@ -25,6 +25,7 @@ def test_amounts_read_numbers_and_units():
     ("I heard new hires bring 3000 yuan each.", ["3000 yuan"]),
     ("朋友说有一条是旅行社员工每人每月发500元生活补贴，是第几条？", ["500元"]),   # hearsay
     ("朋友跟我说新招一人补2000元，真的吗？", ["2000元"]),
+    ("小微企业社保能免12个月，对吧？", ["12个月"]),             # asked to confirm
     ("老板说停工期间每月只发1000元生活费，合法吗？", []),      # what the boss does, not a rule
     ("我跟同事说公司亏了3年，亏损能结转几年？", []),          # the asker's own telling
     ("没有人说过要交多少，我们公司停工3个月了，社保能缓吗？", []),

@@ -186,6 +186,7 @@ def test_a_year_after_every_year_the_document_names_is_outside():
     assert terms.thing_in("文件上写着可以延期到2022年，对吧") is None  # a claim the clause corrects
     assert terms.thing_in("2022年还有这个政策吗") == "2022年"  # 政策 names the topic, not a claim
     assert terms.thing_in("政策上说补贴发到2022年底，对吗") is None  # …but 政策上说 is one
+    assert terms.thing_in("扶贫小额信贷还款能延到2022年底是吧") is None  # asked to confirm: a claim
     assert OutsideTerms.build([], [], "没有年份的文件").thing_in("2022年呢") is None
 
 
