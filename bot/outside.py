@@ -205,10 +205,12 @@ def _mentions(word: str, text: str) -> bool:
     return word in text
 
 
-# What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月") tells
-# their situation; the question asks about something else ("社保想先缓一缓", "会不会被记成失信").
+# What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
+# 照交") tells their situation; the question asks about something else ("社保想先缓一缓",
+# "会不会被记成失信").
 # ("房贷还不上，能延期吗" still asks about the mortgage.)
-_TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了)")
+_TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
+                         r"|照交|照付|照样)")
 
 
 def _asked_about(word: str, text: str) -> bool:

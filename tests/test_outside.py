@@ -298,6 +298,7 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     # what happened to a thing tells the asker's situation; the ask is elsewhere
     ("公司现在工资都快发不出来了，社保想先缓一缓，该怎么弄？", None),
     ("两台车的车贷也逾期了一个月，会不会被记成失信？", None),
+    ("店里没客人 房租还得照交 市里对文化旅游这块都有啥扶持", None),
     ("个人房贷还不上，能申请延期还款吗？", "房贷"),
     # only the parts that ask count; a part that only tells explains the ask
     ("家里困难,水费能不能缓交?这几个月实在交不起了。", "水费"),
