@@ -161,7 +161,7 @@ _EN_PLACE_ASKED = (r"\b(does|do|did|will|would)\s+{place}\s+(also\s+)?(offer|hav
 # ("比例", "比较重" compare nothing.)
 _LIKE_OR_UNLIKE = r"(比(?![例较重率如])|相比|一样|一致|相同|不同|区别|差别|差不多)"
 _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪个(城市|地方)(好|强|多|大)|"
-                       r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)")
+                       r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)|\bcompare|\bversus\b|\bsame as\b")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
