@@ -330,6 +330,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("餐饮许可证疫情期间过期了，能延期换证吗？", "许可证"),
     ("听说青岛也出了政策，那边的中小企业社保能免多久？", "青岛"),
     ("疫情期间货车走高速，通行费免不免？", "通行费"),
+    ("停工期间组织员工在线培训，能申请职业技能培训补贴吗？", "职业技能培训"),
+    ("订单少了想裁掉一部分工人，经济补偿金怎么算？", "经济补偿"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
