@@ -25,7 +25,7 @@ from .text import cn_to_int, fold
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
     r"(?<![跟和对给向没])(朋友|同事|同行|别人|有人|人家|邻居|群里|网上|亲戚|老乡)们?(都|也)?(跟我|和我|对我)?(说|讲|传)|"
-    r"对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗|"
+    r"(对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗)(?=\s*[吗呀啊呢]?\s*([？?。！!]|$))|"
     r"\b(says?|said|claims?|confirm|document|policy|heard|(clause|article)\s*\d+)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
@@ -60,7 +60,8 @@ def amounts(text: str) -> list[Amount]:
 
 
 def attributes(sentence: str) -> bool:
-    """Does the sentence attribute something to the document or to hearsay?"""
+    """Does the sentence attribute something to the document or to hearsay, or ask to
+    have it confirmed?"""
     return bool(_ATTRIBUTION.search(sentence))
 
 
@@ -69,11 +70,17 @@ def attributes(sentence: str) -> bool:
 _SENTENCE_END = re.compile(r"[。！？!?；;]|(?<=[.])\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
+# A confirmation tag standing alone ("…能免12个月 对吧", "…12个月。对吧？") asks about the
+# sentence before it.
+_TAG_ALONE = re.compile(r"[\s。，,]+(?=(对吧|是吧|对不对|没错吧|是真的吗|是这样吗)\s*[吗呀啊呢]?\s*[？?。！!]?\s*$)")
+
+
 def claimed_amounts(question: str) -> list[Amount]:
-    """Amounts in the sentences of the question that attribute them to the document or hearsay."""
+    """Amounts in the sentences of the question that attribute them to the document or
+    hearsay, or ask to have them confirmed."""
     found = []
     carried = False  # "文件里说 小微企业社保能免12个月 对吗": the words after a space still report it
-    for sentence in _SENTENCE_END.split(question):
+    for sentence in _SENTENCE_END.split(_TAG_ALONE.sub("，", question)):
         said, attributed = amounts(sentence), attributes(sentence)
         if attributed or carried:
             found += said

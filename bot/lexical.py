@@ -66,6 +66,6 @@ def _says(word: str, folded: str) -> bool:
 
 def expand(query: str, synonyms: list[list[str]]) -> str:
     """The query with the official term of every group it names colloquially appended."""
-    folded = fold(query)
+    folded = fold(query).replace("’", "'")   # a phone's curly apostrophe ("employer’s share")
     extra = [g[0] for g in synonyms if g[0] not in folded and any(_says(w, folded) for w in g[1:])]
     return f"{query} {' '.join(extra)}" if extra else query

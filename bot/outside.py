@@ -210,7 +210,7 @@ def _mentions(word: str, text: str) -> bool:
 # "会不会被记成失信").
 # ("房贷还不上，能延期吗" still asks about the mortgage.)
 _TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
-                         r"|照交|照付|照样)")
+                         r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
 
 
 def _asked_about(word: str, text: str) -> bool:

@@ -26,6 +26,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("亏损结转年限延长了几年", True),                                       # asks, though it ends there
     ("小微企业社保一共免了几个月？", True),
     ("在那边医院看了病住了几天", False),                     # a stay, told (a part ends there)
+    ("集中隔离要住了几天才能解除？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago

@@ -34,3 +34,18 @@ def test_shipped_feedback_synonyms_are_phrases_not_bare_words_inside_others():
     # 返回复工 and 收回应收 hold 回复 and 回应 without asking for a reply
     assert "沟通反馈" not in expand("外地员工返回复工要隔离吗", groups)
     assert "沟通反馈" not in expand("企业收回应收账款困难怎么办", groups)
+
+
+def test_shipped_english_glossary_matches_whole_words_and_stems():
+    groups = read_synonyms(ROOT / "prompts" / "synonyms.txt")
+    assert "社会保险" in expand("How long is the SME social insurance exemption?", groups)
+    assert "中小微企业" in expand("How long is the SME social insurance exemption?", groups)
+    assert "缓缴" in expand("Is a deferral of payments possible?", groups)      # defer* is a stem
+    assert "展会" in expand("trade fairs and expos", groups)                    # plural
+    # whole words only: "expo" is not "export", "sme" is not "smell"
+    assert "展会" not in expand("Our export credit insurance premium", groups)
+    assert "中小微企业" not in expand("The smell of disinfectant", groups)
+    # common words that would add a misleading term are not in the glossary
+    assert "担保" not in expand("Is the vegetable supply guaranteed?", groups)
+    assert "通关" not in expand("Do workers need a health clearance to return?", groups)
+    assert "单位缴费" in expand("Is the employer’s share waived?", groups)    # a phone's apostrophe
