@@ -166,7 +166,7 @@ _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪�
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
 _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
-                            rf"(不|有(什么|啥)?)?{_LIKE_OR_UNLIKE}")
+                            rf"(不|有(什么|啥|何)?)?{_LIKE_OR_UNLIKE}")
 
 
 @dataclass(frozen=True)
