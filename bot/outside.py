@@ -163,6 +163,10 @@ _LIKE_OR_UNLIKE = r"(比(?![例较重率如])|相比|一样|一致|相同|不同
 _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪个(城市|地方)(好|强|多|大)|"
                        r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)|\bcompare|\bversus\b|\bsame as\b")
 
+# A later part that opens with the detail it asks, naming no subject of its own ("…能缓缴
+# 住房公积金吗？最长缓缴多久，到哪里办理？"), asks about the part before it.
+_FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限)")
+
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
 _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
@@ -333,7 +337,8 @@ class OutsideTerms:
             return year
         named = [self.thing_in(p, places, question) for p in pieces]
         found = next((n for n in named if n), None)
-        if found and all(n or _COMPARES.search(fold(p)) for n, p in zip(named, pieces)):
+        if found and all(n or _COMPARES.search(fold(p)) or (i and _FOLLOWS_ON.match(fold(p)))
+                         for i, (n, p) in enumerate(zip(named, pieces))):
             return found
         return None
 

@@ -293,6 +293,7 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("青岛那边对小微企业有啥补贴？跟济南比哪边力度大？", "青岛"),  # a part that only compares
     ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
     ("青岛市出口信保的门槛是多少？与济南有何不同？", "青岛"),     # 济南 only as the yardstick
+    ("公司能申请缓缴住房公积金吗？最长缓缴多久，到哪里办理？", "住房公积金"),  # the detail asked follows on
     ("How do Jinan's export measures compare with Qingdao's? Does Qingdao give more on credit insurance?",
      "Qingdao"),                                                  # the English part that only compares
     ("海运费涨得厉害，集装箱运费政府给不给出口企业补贴？", "海运费"),
