@@ -22,10 +22,11 @@ from .text import cn_to_int, fold
 # A sentence that attributes something to the document or to hearsay ("朋友说…", "群里传…",
 # "朋友跟我说…"; not "我跟同事说…", the asker's own telling, nor "老板说只发生活费", what the
 # boss does), or asks to have it confirmed ("…能延到2021年底是吧").
+_CONFIRM = r"对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗"
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
     r"(?<![跟和对给向没])(朋友|同事|同行|别人|有人|人家|邻居|群里|网上|亲戚|老乡)们?(都|也)?(跟我|和我|对我)?(说|讲|传)|"
-    r"(对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗)(?=\s*[吗呀啊呢]?\s*([？?。！!]|$))|"
+    rf"({_CONFIRM})(?=\s*[吗呀啊呢]?\s*([？?。！!]|$))|"
     r"\b(says?|said|claims?|confirm|document|policy|heard|(clause|article)\s*\d+)\b", re.IGNORECASE)
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
@@ -72,7 +73,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]|(?<=[.])\s|(?<=[\u4e00-\u9fff])\s
 
 # A confirmation tag standing alone ("…能免12个月 对吧", "…12个月。对吧？") asks about the
 # sentence before it.
-_TAG_ALONE = re.compile(r"[\s。，,]+(?=(对吧|是吧|对不对|没错吧|是真的吗|是这样吗)\s*[吗呀啊呢]?\s*[？?。！!]?\s*$)")
+_TAG_ALONE = re.compile(rf"[\s。，,]+(?=({_CONFIRM})\s*[吗呀啊呢]?\s*[？?。！!]?\s*$)")
 
 
 def claimed_amounts(question: str) -> list[Amount]:
@@ -95,9 +96,12 @@ def stated_amounts(texts) -> set[tuple[float, str]]:
 
 def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
     """The claimed amounts that none of the cited clauses states (same value and unit)."""
+    claimed = claimed_amounts(question)
+    if not claimed:   # (most questions claim nothing: the clauses need not be read)
+        return []
     stated = stated_amounts(clause_texts)
     seen, out = set(), []
-    for a in claimed_amounts(question):
+    for a in claimed:
         if (a.value, a.unit) not in stated and (a.value, a.unit) not in seen:
             seen.add((a.value, a.unit))
             out.append(a)
@@ -109,5 +113,7 @@ def unfounded(wrong: list[Amount], clause_texts: list[str], document: set[tuple[
     no clause of the document (``document``: its ``stated_amounts``), while the cited
     clauses state no amount of their unit either? Then nothing in the document answers
     the claim."""
+    if not wrong:
+        return False
     units = {a.unit for text in clause_texts for a in amounts(text)}
-    return bool(wrong) and not any(a.unit in units or (a.value, a.unit) in document for a in wrong)
+    return not any(a.unit in units or (a.value, a.unit) in document for a in wrong)

@@ -13,7 +13,7 @@ from pathlib import Path
 import bm25s
 
 from .clauses import Clause
-from .text import fold, list_lines, terms
+from .text import fold, list_lines, mentions, terms
 
 CLAUSES_DIR, SENTENCES_DIR = "bm25-clauses", "bm25-sentences"
 
@@ -54,18 +54,12 @@ def read_synonyms(path: Path) -> list[list[str]]:
     return [[fold(w).replace("_", " ") for w in line.split()] for line in list_lines(path) if len(line.split()) > 1]
 
 
-def _says(word: str, folded: str) -> bool:
-    # An English word as a whole word, plural too ("loan" names "loans", "expo" not
-    # "export"); one ending in "*" from where a word starts ("defer*" names "deferral").
-    if word.isascii():
-        stem = word.endswith("*")
-        end = "" if stem else r"(?:s|es)?(?![a-z])"
-        return re.search(r"(?<![a-z])" + re.escape(word.rstrip("*")) + end, folded) is not None
-    return word in folded
-
-
 def expand(query: str, synonyms: list[list[str]]) -> str:
     """The query with the official term of every group it names colloquially appended."""
     folded = fold(query).replace("’", "'")   # a phone's curly apostrophe ("employer’s share")
-    extra = [g[0] for g in synonyms if g[0] not in folded and any(_says(w, folded) for w in g[1:])]
+    # (English words are not looked for in a query without a Latin letter: this runs for
+    # every search, and the glossary holds some 150 of them.)
+    latin = re.search(r"[a-z]", folded) is not None
+    extra = [g[0] for g in synonyms if g[0] not in folded
+             and any(mentions(w, folded) for w in g[1:] if latin or not w.isascii())]
     return f"{query} {' '.join(extra)}" if extra else query

@@ -26,7 +26,7 @@ import numpy as np
 
 from .claims import attributes
 from .embeddings import VectorEmbeddings
-from .text import fold, list_lines, split_sentences
+from .text import fold, list_lines, mentions, split_sentences
 
 log = logging.getLogger("bot.outside")
 
@@ -201,14 +201,6 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
     return groups, list(dict.fromkeys(places))
 
 
-def _mentions(word: str, text: str) -> bool:
-    """Does the (folded) text name the word? An English word only where a word starts
-    ("rent" names "rental", not "current")."""
-    if word.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(word)}", text) is not None
-    return word in text
-
-
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
 # 照交") tells their situation; the question asks about something else ("社保想先缓一缓",
 # "会不会被记成失信").
@@ -219,7 +211,7 @@ _TOLD_AFTER = re.compile(r"^\S{0,3}?(都快|快要|发不出|发不起|交不[�
 
 def _asked_about(word: str, text: str) -> bool:
     """Does the (folded) text name the word other than to tell what happened to it?"""
-    if not _mentions(word, text):
+    if not mentions(word, text):
         return False
     return word.isascii() or any(not _TOLD_AFTER.search(text[m.end():]) for m in re.finditer(re.escape(word), text))
 
@@ -238,8 +230,9 @@ class OutsideTerms:
     only_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # where the document names such a group: its first sentence doing so, for the reply
     setting_sentence: dict[str, str] = field(default_factory=dict)
-    # English names of the places the document never mentions (its Chinese name decides)
-    away_english: list[str] = field(default_factory=list)
+    # English names of the places the document never mentions (its Chinese name decides),
+    # each with the pattern of its being asked about
+    away_english: dict[str, re.Pattern] = field(default_factory=dict)
 
     @classmethod
     def build(cls, groups: list[TermGroup], places: list[str], document: str) -> OutsideTerms:
@@ -250,12 +243,12 @@ class OutsideTerms:
         in_setting: dict[str, tuple[str, ...]] = {}
         setting_sentence: dict[str, str] = {}
         for g in groups:
-            named = [w for w in g.words if _mentions(w, text)]
+            named = [w for w in g.words if mentions(w, text)]
             # A group named only in its setting ("实行农业生产用电价格" in a sentence on 冷链)
             # still counts against questions outside that setting; named anywhere else, it
             # is set aside. (Only the sentences naming it are read for the setting.)
-            naming = [s for s in sentences if any(_mentions(w, s) for w in named)]
-            if named and g.only_with and all(any(_mentions(w, s) for w in g.only_with) for s in naming):
+            naming = [s for s in sentences if any(mentions(w, s) for w in named)]
+            if named and g.only_with and all(any(mentions(w, s) for w in g.only_with) for s in naming):
                 in_setting[g.words[0]] = g.only_with
                 setting_sentence[g.words[0]] = min(naming, key=len).rstrip("。；;，, ")
             elif named:
@@ -269,7 +262,8 @@ class OutsideTerms:
         chinese = list(dict.fromkeys(zh for zh, _, _ in names))
         return cls(absent, [zh for zh in chinese if zh not in text], [zh for zh in chinese if zh in text],
                    mentioned, years, in_setting, setting_sentence,
-                   [en for zh, _, en in names if en and zh not in text])
+                   {en: re.compile(_EN_PLACE_ASKED.format(place=re.escape(en)))
+                    for zh, _, en in names if en and zh not in text})
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
@@ -282,22 +276,23 @@ class OutsideTerms:
         if not self.years or attributes(re.sub(r"政策(?![上里中说写规])", "", piece)):
             return None
         for m in _QUESTION_YEAR.finditer(piece):
-            y = int(m.group(1))
-            if (self.years[-1] < y <= self.years[-1] + 50 and y not in self.years
-                    and not _YEAR_OF_THE_ASKER.search(piece[m.end():])):
-                return f"{y}年"
+            if self._is_later(m.group(1)) and not _YEAR_OF_THE_ASKER.search(piece[m.end():]):
+                return f"{m.group(1)}年"
         return None
 
     def dated(self, question: str) -> str | None:
         """A later year the question is set in as a whole ("2022年招人的话，还有那个补贴吗",
         "今年都2022了 还有社保减免没"): every part asks about that year, though only one names it."""
-        if not self.years:
-            return None
         for m in _DATES_THE_QUESTION.finditer(fold(question)):
-            y = int(next(g for g in m.groups() if g))
-            if self.years[-1] < y <= self.years[-1] + 50 and y not in self.years:
-                return f"{y}年"
+            year = next(g for g in m.groups() if g)
+            if self._is_later(year):
+                return f"{year}年"
         return None
+
+    def _is_later(self, year: str) -> bool:
+        """Is the year after every year the document names (and not a figure far beyond)?"""
+        y = int(year)
+        return bool(self.years) and self.years[-1] < y <= self.years[-1] + 50 and y not in self.years
 
     def thing_in(self, piece: str, places: bool = True, question: str = "") -> str | None:
         """The absent thing or place a piece of a question names, if any. Without
@@ -308,13 +303,13 @@ class OutsideTerms:
         piece = fold(piece)
         whole = fold(question) if question else piece
         for word, first in self.absent.items():
-            if _asked_about(word, piece) and not any(_mentions(w, whole) for w in self.only_with.get(first, ())):
+            if _asked_about(word, piece) and not any(mentions(w, whole) for w in self.only_with.get(first, ())):
                 return first
         year = self.later_year(piece)
         if year:
             return year
-        for place in self.away_english:
-            if re.search(_EN_PLACE_ASKED.format(place=re.escape(place)), piece):
+        for place, asked in self.away_english.items():
+            if asked.search(piece):
                 return place.title()
         for place in self.away:
             for m in re.finditer(re.escape(place), piece):

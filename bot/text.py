@@ -51,6 +51,21 @@ def fold(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
+@functools.lru_cache(maxsize=4096)
+def _english_word(word: str) -> re.Pattern:
+    end = "" if word.endswith("*") else r"(?:s|es)?(?![a-z])"
+    return re.compile(r"(?<![a-z])" + re.escape(word.rstrip("*")) + end)
+
+
+def mentions(word: str, folded: str) -> bool:
+    """Does the folded text name the word? A Chinese word anywhere; an English one as a
+    whole word, plural too ("loan" names "loans", "expo" not "export"), or, written with a
+    final "*", from where a word starts ("rent*" names "rental", not "current")."""
+    if word.isascii():
+        return _english_word(word).search(folded) is not None
+    return word in folded
+
+
 def is_mostly_latin(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if not letters:

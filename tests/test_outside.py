@@ -223,9 +223,10 @@ def test_a_later_year_that_sets_the_time_of_the_whole_question_dates_every_part(
 
 def test_english_words_are_matched_where_a_word_starts(tmp_path):
     f = tmp_path / "terms.txt"
-    f.write_text("房租 rent\n签证 residence_permit\n", encoding="utf-8")
+    f.write_text("房租 rent*\n签证 residence_permit\n", encoding="utf-8")
     terms = OutsideTerms.build(*read_terms(f), document="推出消费券")
     assert terms.thing_in("Is there any rent reduction for shops?") == "房租"
+    assert terms.thing_in("Is rental income taxed?") == "房租"                 # "*": from where a word starts
     assert terms.thing_in("What is the current subsidy?") is None        # "current" is no "rent"
     assert terms.thing_in("My residence permit expires soon") == "签证"
 
