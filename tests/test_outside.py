@@ -307,6 +307,8 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("两台车的车贷也逾期了一个月，会不会被记成失信？", None),
     ("店里没客人 房租还得照交 市里对文化旅游这块都有啥扶持", None),
     ("疫情期间个人房贷照样要还吗？", "房贷"),                 # 照样 in a question still asks
+    ("公司给我降薪了，家里困难能申请临时救助吗？", None),       # done to the asker, told with 了
+    ("公司给员工降薪了吗？", "降薪"),                         # ...but asked with 了吗
     # words that sit inside other words or inside what the document covers
     ("小微企业贷款风险补偿金怎么申请？", None),
     ("我还是不明白事情该怎么申请稳岗返还", None),
@@ -341,6 +343,12 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("疫情期间货车走高速，通行费免不免？", "通行费"),
     ("停工期间组织员工在线培训，能申请职业技能培训补贴吗？", "职业技能培训"),
     ("订单少了想裁掉一部分工人，经济补偿金怎么算？", "经济补偿"),
+    # from the list of common hotline matters written ahead of the questions
+    ("买二手房交的契税能不能少交点？", "契税"),
+    ("我还在还国家助学贷款，疫情期间利息能不能免？", "助学贷款"),
+    ("生意不好，能不能给员工降薪？有没有规定？", "降薪"),
+    ("业委会牵头组织小区消杀，花的钱能找政府补贴吗？", "业委会"),
+    ("刚毕业想自己开店，一次性创业补贴能领多少？", "创业补贴"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
