@@ -877,11 +877,15 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _relevant(hit: Hit) -> list[str]:
-        """The sentences of a clause that match the question well: the best two, if close."""
-        if not hit.sentences:
+        """The sentences of a clause that match the question well: the best two, if close.
+        The title sentence states nothing the title does not, so a question matching the
+        clause by its title ("补短板的那批新项目一共多少个") is read against the sentences
+        after it, as the answer quotes them."""
+        scored = [(s, sc) for s, sc in hit.sentences if not _is_title_sentence(s, hit.clause)]
+        if not scored:
             return [hit.clause.text]
-        best = hit.sentences[0][1]
-        return [s for s, sc in hit.sentences[:2] if sc >= 0.5 * best]
+        best = scored[0][1]
+        return [s for s, sc in scored[:2] if sc >= 0.5 * best]
 
     def _sentences_for(self, hit: Hit, quantity=None, listing: bool = False) -> list[str]:
         """The clause's best-matching sentences, in document order, at most a few.

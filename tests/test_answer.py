@@ -614,6 +614,14 @@ def test_a_cost_the_government_covers_is_an_answer_to_how_much(ask):
     assert 6 in cited(a) and "财政给予补助" in a.text
 
 
+def test_a_count_stated_after_the_title_sentence_answers(ask):
+    """Clause 22's title names the projects, its next sentence counts them (10个领域33个重点项目):
+    a question matching the title is read against the sentences after it."""
+    a = ask("那批补短板的新项目，到底有多少个？")
+    assert not a.refused, a.text
+    assert cited(a)[0] == 22 and "33个重点项目" in a.text
+
+
 def test_a_rate_the_document_does_not_give_is_not_stated(ask):
     a = ask("疫情防控重点保障企业的贷款贴息，财政给贴几个百分点？")
     assert a.refused and a.reason == "not_stated"
