@@ -180,11 +180,15 @@ class TermGroup:
     asks about something the document does not cover."""
     words: tuple[str, ...]
     only_with: tuple[str, ...] = ()
+    # longer words the group's words sit inside without naming the thing: "门面房租给人"
+    # is 门面房 租给人, not 房租
+    not_in: tuple[str, ...] = ()
 
 
 def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
     """Term groups (synonyms on one line, then optionally ``~`` and the words of the only
-    setting) and, after a ``[places]`` line, place names."""
+    setting, then optionally ``!`` and the longer words they do not count inside) and,
+    after a ``[places]`` line, place names."""
     groups: list[TermGroup] = []
     places: list[str] = []
     in_places = False
@@ -192,12 +196,13 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
         if line == "[places]":
             in_places = True
             continue
-        words, _, setting = fold(line).partition("~")   # fold: a full-width ～ is a ~ too
-        words, setting = ([w.replace("_", " ") for w in part.split()] for part in (words, setting))
+        line, _, not_in = fold(line).partition("!")     # fold: full-width ～ and ！ are ~ and ! too
+        words, _, setting = line.partition("~")
+        words, setting, not_in = ([w.replace("_", " ") for w in part.split()] for part in (words, setting, not_in))
         if in_places:
             places.extend(words + setting)
         elif words:
-            groups.append(TermGroup(tuple(words), tuple(setting)))
+            groups.append(TermGroup(tuple(words), tuple(setting), tuple(not_in)))
     return groups, list(dict.fromkeys(places))
 
 
@@ -234,6 +239,8 @@ class OutsideTerms:
     # English names of the places the document never mentions (its Chinese name decides),
     # each with the pattern of its being asked about
     away_english: dict[str, re.Pattern] = field(default_factory=dict)
+    # longer words a group's words do not count inside (first word → those words)
+    not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, groups: list[TermGroup], places: list[str], document: str) -> OutsideTerms:
@@ -264,7 +271,8 @@ class OutsideTerms:
         return cls(absent, [zh for zh in chinese if zh not in text], [zh for zh in chinese if zh in text],
                    mentioned, years, in_setting, setting_sentence,
                    {en: re.compile(_EN_PLACE_ASKED.format(place=re.escape(en)))
-                    for zh, _, en in names if en and zh not in text})
+                    for zh, _, en in names if en and zh not in text},
+                   {g.words[0]: g.not_in for g in groups if g.not_in and g.words[0] not in mentioned})
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
@@ -304,7 +312,11 @@ class OutsideTerms:
         piece = fold(piece)
         whole = fold(question) if question else piece
         for word, first in self.absent.items():
-            if _asked_about(word, piece) and not any(mentions(w, whole) for w in self.only_with.get(first, ())):
+            outside_longer = piece
+            for longer in self.not_in.get(first, ()):
+                outside_longer = outside_longer.replace(longer, " ")
+            if (_asked_about(word, outside_longer)
+                    and not any(mentions(w, whole) for w in self.only_with.get(first, ()))):
                 return first
         year = self.later_year(piece)
         if year:

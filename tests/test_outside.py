@@ -250,6 +250,17 @@ def test_a_setting_is_read_after_either_tilde_and_matched_as_words_are(tmp_path)
     assert terms.thing_in("商场电费能打折吗") == "电费"
 
 
+def test_a_word_inside_a_longer_one_after_the_bang_is_not_named(tmp_path):
+    f = tmp_path / "terms.txt"
+    f.write_text("房租 租金 ! 房租给 房租出\n电费 ~ 冷库 ！ 电费单\n", encoding="utf-8")
+    groups, _ = read_terms(f)
+    assert groups == [TermGroup(("房租", "租金"), (), ("房租给", "房租出")), TermGroup(("电费",), ("冷库",), ("电费单",))]
+    terms = OutsideTerms.build(groups, [], document="减征房产税。")
+    assert terms.thing_in("我有间门面房租给人做生意，房产税能不能少交？") is None   # 门面房 租给人
+    assert terms.thing_in("厂房租出去了，租户交不上租金，能减免吗") == "房租"       # 租金 still names it
+    assert terms.thing_in("门面房租能不能减免？") == "房租"
+
+
 def test_a_group_the_document_names_only_in_one_setting_counts_outside_it():
     group = TermGroup(("电费", "电价"), ("冷库", "冷链"))
     terms = OutsideTerms.build([group], [], document="对农村冷链物流保鲜仓储设施,实行农业生产用电价格。")
