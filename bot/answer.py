@@ -456,7 +456,8 @@ _OWN_SUBJECT = 8
 
 
 # How a thing is done: online, at a window, in person.
-_THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|\bonline\b|in person", re.I)
+_THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|跑(一趟|一次|腿|现场|窗口)|(不方便|不能|不用|不想)出门|足不出户"
+                            r"|\bonline\b|in person", re.I)
 
 
 # Words any question and any topic may share ("补贴多少", "疫情期间能不能申请").
@@ -714,7 +715,8 @@ class ExtractiveAnswerer:
         the Chinese topic list."""
         if not self.outside or not len(self.outside):
             return None
-        pieces = _own_subjects(pieces)
+        # (the way asked may sit in a part without a subject of its own: "失业金怎么申领？必须跑窗口吗？")
+        every_piece, pieces = pieces, _own_subjects(pieces)
         cross = english and self.outside.has_cross and self.search.cross is not None
         topics = []
         several = len(pieces) > 1
@@ -743,7 +745,7 @@ class ExtractiveAnswerer:
                 return None
         # (The asks are read in Chinese: "What is the minimum monthly wage" asks a figure in
         # words asked() does not know.)
-        return None if not english and _asks_otherwise(topics[0], pieces) else topics[0]
+        return None if not english and _asks_otherwise(topics[0], every_piece) else topics[0]
 
     def _confidence(self, ev: Evidence, english: bool) -> float:
         return confidence(ev, english, self.search.embedder.cosine_centre)
