@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.asks import DETAILS, QUANTITIES, asked, settled, states
+from bot.asks import DETAILS, HOW_TO_APPLY, QUANTITIES, asked, settled, states
 
 CLAUSE_18 = ("依托12345市民服务热线和“济企通”网上诉求受理平台,对接省问题诉求反映平台及96345热线电话,"
              "建立“企业群众在线反映问题、部门联动集中分办、两天沟通反馈”工作机制。")
@@ -98,6 +98,8 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("请问报送模板是什么？", "需要的材料和表格"),
     ("那个大厅具体在哪个区、什么地址？", "具体地址"),
     ("周末上不上班？", "具体几点"),
+    ("盖厂房的手续，得来回跑几趟？", "怎么申请、在哪领取"),    # visits to an office, not a timetable
+    ("返岗通勤车一天跑几趟？", "车次、班次"),
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
@@ -126,6 +128,11 @@ def test_an_office_the_way_to_apply_and_the_papers_in_the_words_a_policy_uses():
     for text in ("需携带身份证、户口簿办理", "凭营业执照和劳动合同复印件申请", "申请时需附上劳动合同"):
         assert states(papers, text), text
     assert [a.name for a in asked("企业一共享受了几个月社保减免？")] == ["具体期限"]   # a period, not a result
+
+
+def test_no_visits_states_how_it_is_done():
+    passage = "重点项目手续审批一律采取“拿地即开工”模式,提供不见面审批和全程帮办服务。"
+    assert states(HOW_TO_APPLY, passage)
 
 
 def test_a_grant_does_not_say_how_to_claim_it():
