@@ -862,3 +862,12 @@ def test_a_close_runner_up_that_states_the_ask_is_quoted_instead_of_a_best_that_
     # a runner-up stating some other amount does not stand in for an open ask
     a = ask("企业住房公积金可以缓缴到什么时候？缴存比例最低可以降到多少？")
     assert a.refused and a.reason == "not_stated"
+
+
+@pytest.mark.parametrize("question", ["工厂复工碰到难处，该去哪儿反映？多久给回音？",
+                                      "店里复工遇到麻烦事，往哪反映？多长时间给答复？"])
+def test_the_clause_sharing_most_words_further_down_states_the_ask(ask, question):
+    # e5 ranks 第18条 well below the clauses on resuming work; BM25 ranks it first at
+    # clause and sentence level, and it alone states how soon (两天沟通反馈).
+    a = ask(question)
+    assert not a.refused and a.citations[0]["number"] == 18 and "两天沟通反馈" in a.text, a.text
