@@ -295,6 +295,8 @@ def test_without_cross_vectors_search_still_works(engine, embedder):
     ("开社区超市的 大家都不出门 政府对线上卖菜送货上门这种有啥鼓励的方向", 36),
     # 第49条's 下沉企业一线, as held-out 11 asked (第19条's 派驻服务专员 without)
     ("听说市直机关派人下企业帮着复工复产 一共派了多少人", 49),
+    # 第44条's 污染防治设施 for 环保 (第21条, on starting construction, without)
+    ("化工厂停产一阵了，开工前环保方面有啥要求？", 44),
 ])
 def test_a_colloquial_word_finds_the_clause_in_official_terms(policy_bot, question, clause):
     """prompts/synonyms.txt adds the official term to the lexical query."""
