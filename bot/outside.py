@@ -207,11 +207,11 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 
 
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
-# 照交") tells their situation; the question asks about something else ("社保想先缓一缓",
-# "会不会被记成失信").
+# 照交", "租金收不上来", "房租工资压得喘不过气") tells their situation; the question asks
+# about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ("公司给我降薪了，…"), is what happened too.
-_TOLD_AFTER = re.compile(r"^了(?![吗么没不呢]|\S{0,2}[吗么][？?]?$)|^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
+_TOLD_AFTER = re.compile(r"^了(?![吗么没不呢]|\S{0,2}[吗么][？?]?$)|^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
                          r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
 
 
