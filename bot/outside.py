@@ -145,6 +145,9 @@ _QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\b(?!\s*(?:万|�
 _DATES_THE_QUESTION = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?[^，,。；;？?！!]{0,12}的话"
                                  r"|(?:要是|如果|假如|假设)[^，,。；;？?！!]{0,6}?((?:19|20)\d{2})\s*年"
                                  r"|(?:今年|现在|如今|眼下|已经|到了)\s*(?:都|已经|是|就)?\s*((?:19|20)\d{2})\s*[年了]")
+# A new policy ("听说2021年济南又出了社保减免新政策", "a new policy in 2022") is not the
+# document, whoever tells of it: its year counts.
+_NEW_POLICY = re.compile(r"新政策|新的政策|新出台|又出了|又出台|新措施|\bnew\s+(\w+\s+){0,3}(polic|measure|rule)", re.I)
 # A year followed by what the asker did then describes the asker ("我2021年开的店").
 _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
@@ -155,17 +158,20 @@ _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)"
 # offer the same…", "qingdao's rent relief"); "my hometown in Henan", "Hangzhou workers",
 # "my company in Hong Kong has a branch" and "Guangdong's factory" tell where someone is from.
 _EN_PLACE_ASKED = (r"\b(does|do|did|will|would)\s+{place}\s+(also\s+)?(offer|have|give|provide)\b"
+                   r"|\b(is|are|was)\s+{place}\s+(also\s+)?(offering|giving|handing|providing|issuing)\b"
                    r"|\b{place}'s\s+(\w+\s+)?(polic|rule|plan|relief|subsid|measure|support|exemption|program)")
 # A part that only compares ("跟济南比哪边力度大", "今年的政策跟去年一样不") asks about
 # whatever the other part names.
 # ("比例", "比较重" compare nothing.)
-_LIKE_OR_UNLIKE = r"(比(?![例较重率如])|相比|一样|一致|相同|不同|区别|差别|差不多)"
+_LIKE_OR_UNLIKE = r"(比(?![例较重率如])|相比|对比|一样|一致|相同|不同|区别|差别|差不多)"
 _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪个(城市|地方)(好|强|多|大)|"
                        r"比(?![例较重率如]).{0,6}(多|少|高|低|大|小|好|强)|\bcompare|\bversus\b|\bsame as\b")
 
 # A later part that opens with the detail it asks, naming no subject of its own ("…能缓缴
 # 住房公积金吗？最长缓缴多久，到哪里办理？"), asks about the part before it.
-_FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限)")
+# So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策").
+_FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限"
+                         r"|今年|那今年|这个政策|这政策)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
@@ -282,7 +288,8 @@ class OutsideTerms:
         ("文件上写着可以延期到2021年6月底，对吧？") is a claim the cited clause corrects."""
         # "政策" names the topic as often as it attributes ("2022年还有这个政策吗"); "政策上说…"
         # still attributes.
-        if not self.years or attributes(re.sub(r"政策(?![上里中说写规])", "", piece)):
+        if not self.years or (attributes(re.sub(r"政策(?![上里中说写规])", "", piece))
+                              and not _NEW_POLICY.search(piece)):
             return None
         for m in _QUESTION_YEAR.finditer(piece):
             if self._is_later(m.group(1)) and not _YEAR_OF_THE_ASKER.search(piece[m.end():]):
@@ -364,6 +371,8 @@ class Contrast:
     stated: tuple[str, ...]   # words naming the counterpart a clause may speak to instead
 
 
+# "医疗保险能不能也跟养老保险一样减半" names the counterpart only as the yardstick.
+_YARDSTICK = re.compile(r"(跟|同|像)[^，,。？?！!\s]{1,8}?(一样|相同|似的|那样)")
 # An asker who speaks for an employer ("我们企业自己交的…", "公司自己缴的…").
 _EMPLOYER = r"(企业|公司|单位|厂子?|工厂)"
 _AN_EMPLOYER = re.compile(rf"(我们|咱们?|我的|本)?{_EMPLOYER}(自己|这边|那部分|部分|交的|缴的)")
@@ -397,13 +406,15 @@ def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> 
     """What is asked and what the clauses speak of instead, when the question names one
     side of a contrast and the cited clauses only the other."""
     q = fold(question)
+    # the counterpart named only as the yardstick is not asked about
+    unlike = _YARDSTICK.sub(" ", q)
     text = fold("\n".join(clause_texts))
     staff = bool(_STAFF_SHARE.search(q))
     for c in contrasts:
         if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
             continue
         employer_side = any(_EMPLOYER_WORD.search(w) for w in c.stated)
-        if any(w in q for w in c.stated if not any(w in a for a in c.asked)) or (
+        if any(w in unlike for w in c.stated if not any(w in a for a in c.asked)) or (
                 _AN_EMPLOYER.search(q) and employer_side):
             # "我们企业自己交的社保部分" asks about the counterpart, the employer's share, after
             # all; "职工医保单位部分" still asks about medical insurance.

@@ -206,6 +206,18 @@ def test_an_english_place_counts_only_as_the_owner_of_a_policy():
     assert terms.thing_in("does beijing offer the same exemption?", places=False) is None
 
 
+@pytest.mark.parametrize("question, named", [
+    ("2022年济南还给小微企业免社保吗？今年还有没有这个政策？", "2022年"),   # the later part points back
+    ("听说2021年济南又出了稳岗新政策，今年怎么申请？", "2021年"),       # a new policy is not the document
+    ("Is there a new support policy for small firms in 2022?", "2022年"),
+    ("听说扶贫小额信贷能延到2021年底，是真的吗？", None),               # a claim about the document's measure
+])
+def test_a_new_policy_in_a_later_year_is_outside_whoever_tells_of_it(question, named):
+    from bot.answer import _parts_asking
+    terms = OutsideTerms.build(*read_terms(TERMS), document="济南市 2020年3月2日 扶贫小额信贷 延期还款")
+    assert terms.outside(question, _parts_asking(question)) == named
+
+
 def test_a_later_year_that_sets_the_time_of_the_whole_question_dates_every_part():
     terms = OutsideTerms.build([], [], "2020-03-02 2020年2月起免征")
     assert terms.outside("2022年招人的话，还有那个吸纳就业补贴吗？", ["还有那个吸纳就业补贴吗"]) == "2022年"
@@ -320,6 +332,8 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("疫情期间个人房贷照样要还吗？", "房贷"),                 # 照样 in a question still asks
     ("公司给我降薪了，家里困难能申请临时救助吗？", None),       # done to the asker, told with 了
     ("公司给员工降薪了吗？", "降薪"),                         # ...but asked with 了吗
+    ("Is Qingdao also giving out consumption vouchers?", "Qingdao"),
+    ("青岛给小微企业的贷款贴息是多少？想和济南的标准对比一下。", "青岛"),   # 济南 only as the yardstick
     ("铺子租出去了，租金收不上来，房产税能减免吗？", None),
     ("房租工资压得喘不过气，小店有啥扶持？", None),
     ("慢性病的处方药现在一次能开多久？", None),                  # 第6条's 处方用药量
@@ -480,6 +494,13 @@ def test_a_question_quoting_a_clause_is_not_an_outside_topic(policy_bot):
                      "高校毕业生就业补贴怎么领"):
         a, _ = policy_bot.ask(question)
         assert a.refused, a.text
+
+
+def test_the_counterpart_named_only_as_the_yardstick_is_not_asked_about():
+    contrasts = read_contrasts(ROOT / "prompts" / "contrasts.txt")
+    clause = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
+    assert clash(contrasts, "职工医保能不能也跟养老保险一样免？", [clause]).asked == "医疗保险"
+    assert clash(contrasts, "养老保险和医保分别能免多久？", [clause]) is None
 
 
 def test_medical_insurance_is_not_answered_with_the_relief_on_the_other_insurances(policy_bot):
