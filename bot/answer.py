@@ -245,8 +245,9 @@ PART_CONFIDENCE_AGREED = 0.5
 # answered, nothing lost; at 0.6 one question moved to a wrong clause; with the dense
 # sentence channel instead of BM25's, 5 answered and 8 unanswerable questions lost.
 RUNNER_UP_SHARE = 0.8
-# Further down, the clause that shares most words with the question at both clause and
-# sentence level (BM25's best at both) is let in down to half the best's score: e5
+# The clause that shares most words with the question at both clause and sentence level
+# (BM25's best at both) is let in from anywhere in the ranking, second place included,
+# down to half the best's score: e5
 # reads "复工遇到难处，去哪儿反映？多久能有回音？" as a question on resuming work (第19条,
 # 第44条) and ranks 第18条's 12345热线…两天沟通反馈 sixth, while BM25 ranks it first. On
 # 134 sets: 12 false refusals answered, 3 unanswerable questions answered; at 0.65 four
@@ -464,8 +465,11 @@ _OWN_SUBJECT = 8
 
 
 # How a thing is done: online, at a window, in person.
-_THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|跑(一趟|一次|腿|现场|窗口)|(不方便|不能|不用|不想)出门|足不出户"
-                            r"|\bonline\b|in person", re.I)
+_THE_WAY_ASKED = re.compile(r"网上|线上|网办|窗口|现场|排队|不见面|跑(一趟|一次|腿|现场|窗口)|\bonline\b|in person", re.I)
+# Staying in asks the way only beside a how ("不方便出门，失业金怎么办"); "小区封了不能出门，
+# 失业金今年涨没涨" asks how much.
+_STAYING_IN = re.compile(r"(不方便|不能|不用|不想)出门|不出门|足不出户")
+_HOW = re.compile(r"怎么办|咋办|如何办")
 
 
 # Words any question and any topic may share ("补贴多少", "疫情期间能不能申请").
@@ -490,8 +494,10 @@ def _asks_otherwise(topic: str, pieces: list[str]) -> bool:
     "能领到什么时候" still are."""
     if not (_ASKS_SOMETHING.search(topic) and asked(topic)):
         return False
-    return bool(_THE_WAY_ASKED.search(fold(" ".join(pieces)))) and not any(
-        a is not HOW_TO_APPLY for p in pieces for a in asked(p))
+    text = fold(" ".join(pieces))
+    asks = [a for p in pieces for a in asked(p)]
+    way = _THE_WAY_ASKED.search(text) or (_STAYING_IN.search(text) and (HOW_TO_APPLY in asks or _HOW.search(text)))
+    return bool(way) and all(a is HOW_TO_APPLY for a in asks)
 
 
 def _asks(part: str) -> bool:
@@ -598,8 +604,9 @@ class ExtractiveAnswerer:
         number = lookup_number(question)
         overall = chunking == "clause" and number is None and about_document(question)
         hits, ev = self._search(question, texts, len(self.search.clauses) if overall else k, mode, chunking)
+        unnamed = None   # the best clause, set last because the question names none of its subject
         if hits and not (ev.lookup or overall) and subject_unnamed(self.subjects, hits[0].clause.title, query):
-            hits = hits[1:] + hits[:1]
+            unnamed, hits = hits[0].position, hits[1:] + hits[:1]
         about = None
         if overall:
             about = self._choose_about_document(self._unnumbered_first(hits), question, mode)
@@ -637,7 +644,7 @@ class ExtractiveAnswerer:
         stated, missing = ([], []) if bare_lookup else settled(
             asks, [s for h in sure for s in self._relevant(h)], [h.clause.text for h in sure])
         if missing and not stated and not (bare_lookup or about):
-            swap = self._stating_runner_up(hits, chosen, sure, asks)
+            swap = self._stating_runner_up(hits, chosen, sure, asks, unnamed)
             if swap:
                 chosen, sure, stated, missing = swap
         other = None if bare_lookup or overall else clash(self.contrasts, question, [h.clause.text for h in sure])
@@ -800,15 +807,23 @@ class ExtractiveAnswerer:
         """"第十六条" or "16条讲什么" asks for the clause itself, not a fact in it."""
         return len(_ABOUT_A_CLAUSE.sub("", without_lookup(question))) <= 2
 
-    def _stating_runner_up(self, hits: list[Hit], chosen: list[Hit], sure: list[Hit], parts: list[str]):
+    def _stating_runner_up(self, hits: list[Hit], chosen: list[Hit], sure: list[Hit], parts: list[str],
+                           unnamed: int | None = None):
         """(chosen, sure, stated, open) with the best clause replaced by a close runner-up
-        (RUNNER_UP_SHARE), or by BM25's best further down (LEXICAL_BEST_SHARE), that
-        states what the question's parts ask; or None."""
+        (RUNNER_UP_SHARE), or by BM25's best from anywhere (LEXICAL_BEST_SHARE), that
+        states what the question's parts ask; or None. A clause set aside for its
+        unnamed subject (``unnamed``) stays aside."""
         for i, h in enumerate(hits[1:], 1):
-            lexical_best = h.channels.get("bm25_sentence", 0.0) >= 1.0 and h.channels.get("bm25_clause", 0.0) >= 1.0
-            share = LEXICAL_BEST_SHARE if lexical_best else RUNNER_UP_SHARE
-            if ((i >= 3 and not lexical_best) or h.score < share * hits[0].score
-                    or h.channels.get("bm25_sentence", 0.0) < 1.0 or any(h.position == c.position for c in chosen)):
+            if h.position == unnamed or any(h.position == c.position for c in chosen):
+                continue
+            best_sentence = h.channels.get("bm25_sentence", 0.0) >= 1.0
+            if best_sentence and h.channels.get("bm25_clause", 0.0) >= 1.0:
+                share = LEXICAL_BEST_SHARE
+            elif best_sentence and i < 3:
+                share = RUNNER_UP_SHARE
+            else:
+                continue
+            if h.score < share * hits[0].score:
                 continue
             now_sure = [h] + sure[1:]
             stated, open_ = settled(parts, [s for x in now_sure for s in self._relevant(x)],

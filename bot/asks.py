@@ -94,6 +94,9 @@ _NOT_A_PERIOD = r"(?!\s*个?(月|天|年|周|日|小时))"
 
 _DEADLINE_ASKED = r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when"
 
+# What runs trips ("公交车每天要跑几趟"); without one, "跑几趟" counts visits to an office.
+_VEHICLE = "(车|公交|客运|航班|班机|飞机|高铁|列车|地铁|轮渡|船)"
+
 # Practical details a policy text rarely carries. Each is asked only in words that
 # ask for the detail itself: "有没有网上平台" is answered by "网上诉求受理平台", but
 # "网址是多少" needs an address, and "安装充电桩" asks nothing about an app.
@@ -133,7 +136,8 @@ DETAILS = [
     # 税"); "每个产品给予2000万元一次性奖励" grants without saying how to claim.
     Ask("怎么申请、在哪领取", "how or where to apply",
         re.compile(r"(去|到)哪(里|儿)?(领(?![导会悟])|申请|申领|办|报名)|(怎么|咋|如何|怎样)(去)?(申请|申领|领(?![导会悟])取?|办理|申报|兑现|报名)"
-                   r"|(来回|要|得)跑\S{0,2}(几|多少)\s*(趟|次|回)|(申请|申报|办理)\S{0,3}[,，]?\s*还是\S{0,6}(自动|系统|直接)|(自动|系统直接)\S{0,10}还是\S{0,8}(申请|申报|办理)"
+                   rf"|^(?!.*{_VEHICLE}).*?跑\S{{0,2}}(几|多少)\s*(趟|次|回)"
+                   r"|(申请|申报|办理)\S{0,3}[,，]?\s*还是\S{0,6}(自动|系统|直接)|(自动|系统直接)\S{0,10}还是\S{0,8}(申请|申报|办理)"
                    r"|(?<!表)在哪(里|儿)?(领|申请|申领|办理)|how (do|can|should) (i|we) (apply|claim)|where (do|can|should) (i|we) "
                    r"(apply|claim|get it)", re.I),
         re.compile(r"申请|申领|领取|办理|登录|提交|申报|报名|兑现|登记|预约|注册|网上办|掌上办|不见面|帮办|免申|直接(拨付|发放|兑付)"
@@ -173,8 +177,9 @@ DETAILS = [
                    r"|office hours", re.I),
         re.compile(r"\d{1,2}\s*(点|时|:|：)\s*\d{0,2}|[一二三四五六七八九十]{1,3}点"), False),
     Ask("车次、班次", "timetables",
-        # ("来回得跑几趟" counts visits to an office: how it is done, below)
-        re.compile(r"(?<!来回跑)(?<!要跑)(?<!得跑)(几趟|多少趟)|几班|多少班|班次|时刻表|timetable", re.I),
+        # (trips are a vehicle's: "手续得来回跑几趟" counts visits to an office, how it is
+        # done, above)
+        re.compile(rf"^(?=.*{_VEHICLE}).*?(几趟|多少趟)|几班|多少班|班次|时刻表|timetable", re.I),
         re.compile(r"趟|班次|时刻"), False),
     Ask("具体地址", "the address",
         # (not a web address: that is the first detail's)

@@ -186,8 +186,8 @@ class TermGroup:
     asks about something the document does not cover."""
     words: tuple[str, ...]
     only_with: tuple[str, ...] = ()
-    # longer words the group's words sit inside without naming the thing: "门面房租给人"
-    # is 门面房 租给人, not 房租
+    # Chinese has no spaces, so a word may sit across two others: "门面房租给人" is 门面房
+    # 租给人, not 房租. These longer words are read around.
     not_in: tuple[str, ...] = ()
 
 
@@ -202,9 +202,15 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
         if line == "[places]":
             in_places = True
             continue
-        line, _, not_in = fold(line).partition("!")     # fold: full-width ～ and ！ are ~ and ! too
-        words, _, setting = line.partition("~")
-        words, setting, not_in = ([w.replace("_", " ") for w in part.split()] for part in (words, setting, not_in))
+        # fold: full-width ～ and ！ are ~ and ! too; either may come first
+        parts = {"": "", "~": "", "!": ""}
+        marker = ""
+        for piece in re.split(r"([~!])", fold(line)):
+            if piece in ("~", "!"):
+                marker = piece
+            else:
+                parts[marker] += " " + piece
+        words, setting, not_in = ([w.replace("_", " ") for w in parts[m].split()] for m in ("", "~", "!"))
         if in_places:
             places.extend(words + setting)
         elif words:
@@ -216,9 +222,16 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 # 照交", "租金收不上来", "房租工资压得喘不过气") tells their situation; the question asks
 # about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
-# with 了 ("公司给我降薪了，…"), is what happened too.
-_TOLD_AFTER = re.compile(r"^了(?![吗么没不呢]|\S{0,2}[吗么][？?]?$)|^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
+# with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
+# "能不能不交契税了？" ask about it.
+_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
                          r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
+
+
+def _without(text: str, words: tuple[str, ...]) -> str:
+    for w in words:
+        text = text.replace(w, " ")
+    return text
 
 
 def _asked_about(word: str, text: str) -> bool:
@@ -318,11 +331,9 @@ class OutsideTerms:
         where the question (``question``, else the piece) names nothing of that setting."""
         piece = fold(piece)
         whole = fold(question) if question else piece
+        read_around = {first: _without(piece, longer) for first, longer in self.not_in.items()}
         for word, first in self.absent.items():
-            outside_longer = piece
-            for longer in self.not_in.get(first, ()):
-                outside_longer = outside_longer.replace(longer, " ")
-            if (_asked_about(word, outside_longer)
+            if (_asked_about(word, read_around.get(first, piece))
                     and not any(mentions(w, whole) for w in self.only_with.get(first, ()))):
                 return first
         year = self.later_year(piece)

@@ -871,3 +871,9 @@ def test_the_clause_sharing_most_words_further_down_states_the_ask(ask, question
     # clause and sentence level, and it alone states how soon (两天沟通反馈).
     a = ask(question)
     assert not a.refused and a.citations[0]["number"] == 18 and "两天沟通反馈" in a.text, a.text
+
+
+def test_a_clause_set_aside_for_its_unnamed_subject_does_not_come_back_as_bm25s_best(ask):
+    # 第28条 (poverty) is BM25's best for "每人每月补贴多少" but names a subject the question lacks.
+    a = ask("养老院护工每人每月补贴多少？")
+    assert 28 not in cited(a), a.text

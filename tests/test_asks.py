@@ -100,6 +100,8 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     ("周末上不上班？", "具体几点"),
     ("盖厂房的手续，得来回跑几趟？", "怎么申请、在哪领取"),    # visits to an office, not a timetable
     ("返岗通勤车一天跑几趟？", "车次、班次"),
+    ("公交车恢复以后每天要跑几趟？", "车次、班次"),
+    ("盖厂房的手续得跑上几趟？", "怎么申请、在哪领取"),
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]

@@ -264,9 +264,10 @@ def test_a_setting_is_read_after_either_tilde_and_matched_as_words_are(tmp_path)
 
 def test_a_word_inside_a_longer_one_after_the_bang_is_not_named(tmp_path):
     f = tmp_path / "terms.txt"
-    f.write_text("房租 租金 ! 房租给 房租出\n电费 ~ 冷库 ！ 电费单\n", encoding="utf-8")
+    f.write_text("房租 租金 ! 房租给 房租出\n电费 ~ 冷库 ！ 电费单\n水费 ! 水费单 ~ 冷库\n", encoding="utf-8")
     groups, _ = read_terms(f)
-    assert groups == [TermGroup(("房租", "租金"), (), ("房租给", "房租出")), TermGroup(("电费",), ("冷库",), ("电费单",))]
+    assert groups == [TermGroup(("房租", "租金"), (), ("房租给", "房租出")), TermGroup(("电费",), ("冷库",), ("电费单",)),
+                      TermGroup(("水费",), ("冷库",), ("水费单",))]   # either marker may come first
     terms = OutsideTerms.build(groups, [], document="减征房产税。")
     assert terms.thing_in("我有间门面房租给人做生意，房产税能不能少交？") is None   # 门面房 租给人
     assert terms.thing_in("厂房租出去了，租户交不上租金，能减免吗") == "房租"       # 租金 still names it
@@ -338,6 +339,17 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("房租工资压得喘不过气，小店有啥扶持？", None),
     ("慢性病的处方药现在一次能开多久？", None),                  # 第6条's 处方用药量
     ("药店能不能在网上卖处方药？", "卖处方药"),
+    ("网上能买到处方药吗？", "卖处方药"),
+    ("能不能不交契税了？", "契税"),                              # 了 before a question mark asks
+    ("公司降薪了怎么办？", "降薪"),
+    ("房东能不能把房租给减一半？", "房租"),                      # 给 as the marker, not 租给
+    # words inside other words, and words that describe the asker
+    ("疫情信息发布能做到及时准确权威吗？", None),
+    ("员工返岗复工，要不要开健康证明？", None),
+    ("卖熟食的健康证过期了，能不能延期？", "健康证"),
+    ("我有医师资格证，想报名去抗疫一线，有什么补助？", None),
+    ("进口防疫物资要用外汇付款，购付汇手续能简化吗？", None),
+    ("运送防疫物资的货车会不会被限行？", None),
     # words that sit inside other words or inside what the document covers
     ("小微企业贷款风险补偿金怎么申请？", None),
     ("我还是不明白事情该怎么申请稳岗返还", None),
@@ -376,7 +388,7 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("买二手房交的契税能不能少交点？", "契税"),
     ("我还在还国家助学贷款，疫情期间利息能不能免？", "助学贷款"),
     ("生意不好，能不能给员工降薪？有没有规定？", "降薪"),
-    ("业委会牵头组织小区消杀，花的钱能找政府补贴吗？", "业委会"),
+    ("老旧小区改造加装电梯，政府每部补多少？", "老旧小区改造"),
     ("刚毕业想自己开店，一次性创业补贴能领多少？", "创业补贴"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
@@ -533,7 +545,8 @@ def test_an_outside_topic_phrased_as_a_question_takes_only_its_own_ask(policy_bo
         a, _ = policy_bot.ask(question)
         assert not a.refused and a.citations[0]["number"] == 24, (question, a.text)
     for question in ("失业金一个月能领多少钱？", "领失业金需要什么条件？", "失业金能领到什么时候？",
-                     "失业金一个月能领多少？不方便出门能不能网上查？"):
+                     "失业金一个月能领多少？不方便出门能不能网上查？",
+                     "小区封了不能出门，失业金今年涨没涨？"):       # staying in, but asking how much
         b, _ = policy_bot.ask(question)
         assert b.refused, (question, b.text)
 
