@@ -169,9 +169,11 @@ _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪�
 
 # A later part that opens with the detail it asks, naming no subject of its own ("…能缓缴
 # 住房公积金吗？最长缓缴多久，到哪里办理？"), asks about the part before it.
-# So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策").
+# So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策"), and a short
+# one that opens with a modal, its subject left out ("…住房公积金…？能缓缴到什么时候？").
 _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限"
-                         r"|今年|那今年|这个政策|这政策)")
+                         r"|今年|那今年|这个政策|这政策"
+                         r"|(能|可以|能不能|可不可以|是否|会不会|要不要)[^\s，,。？?]{0,7}$)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.

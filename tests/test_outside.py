@@ -319,6 +319,8 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("青岛那边对小微企业有啥补贴？济南企业贷款能延期吗？", None),
     ("青岛市出口信保的门槛是多少？与济南有何不同？", "青岛"),     # 济南 only as the yardstick
     ("公司能申请缓缴住房公积金吗？最长缓缴多久，到哪里办理？", "住房公积金"),  # the detail asked follows on
+    ("住房公积金缴存比例能降吗？能不能缓缴到年底呢？", "住房公积金"),   # a short modal part, its subject left out
+    ("我的房贷能延期吗？能不能申请企业贷款贴息？", None),             # a modal part with a subject of its own
     ("How do Jinan's export measures compare with Qingdao's? Does Qingdao give more on credit insurance?",
      "Qingdao"),                                                  # the English part that only compares
     ("海运费涨得厉害，集装箱运费政府给不给出口企业补贴？", "海运费"),
