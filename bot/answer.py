@@ -909,7 +909,7 @@ class ExtractiveAnswerer:
         The title sentence states nothing the title does not, so a question matching the
         clause by its title ("补短板的那批新项目一共多少个") is read against the sentences
         after it, as the answer quotes them."""
-        scored = [(s, sc) for s, sc in hit.sentences if not _is_title_sentence(s, hit.clause)]
+        scored = _body_sentences(hit)
         if not scored:
             return [hit.clause.text]
         best = scored[0][1]
@@ -921,8 +921,7 @@ class ExtractiveAnswerer:
         The title sentence alone answers nothing, so it is skipped when others exist.
         A question after an amount gets the best sentence that states one, too.
         """
-        scored = [(s, sc) for s, sc in hit.sentences if s.strip("。；; ") != hit.clause.title
-                  and not _is_title_sentence(s, hit.clause)]
+        scored = _body_sentences(hit)
         if not scored:
             return [hit.clause.text]
         best = scored[0][1]
@@ -1012,4 +1011,10 @@ def _label_en(clause) -> str:
 
 
 def _is_title_sentence(sentence: str, clause) -> bool:
-    return bool(clause.number is not None and re.match(rf"^\s*{clause.number}\s*[.、．]", sentence))
+    return bool(sentence.strip("。；; ") == clause.title
+                or clause.number is not None and re.match(rf"^\s*{clause.number}\s*[.、．]", sentence))
+
+
+def _body_sentences(hit: Hit) -> list[tuple[str, float]]:
+    """The clause's scored sentences other than its title sentence, best first."""
+    return [(s, sc) for s, sc in hit.sentences if not _is_title_sentence(s, hit.clause)]

@@ -56,7 +56,7 @@ def read_synonyms(path: Path) -> list[list[str]]:
 
 def expand(query: str, synonyms: list[list[str]]) -> str:
     """The query with the official term of every group it names colloquially appended."""
-    folded = fold(query).replace("’", "'")   # a phone's curly apostrophe ("employer’s share")
+    folded = fold(query)
     # (English words are not looked for in a query without a Latin letter: this runs for
     # every search, and the glossary holds some 150 of them.)
     latin = re.search(r"[a-z]", folded) is not None

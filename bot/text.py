@@ -47,8 +47,9 @@ def has_traditional(text: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """The matching form: NFKC (full-width → half-width), simplified, lower case."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    """The matching form: NFKC (full-width → half-width), simplified, lower case, and a
+    phone's curly apostrophe as a straight one ("employer’s share")."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower().replace("’", "'")
 
 
 @functools.lru_cache(maxsize=4096)
