@@ -57,6 +57,9 @@ QUANTITIES = [
                    r"percentage|"
                    r"\brates?\b", re.I),
         re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
+    # "按什么比例报销" asks which rate, and a rule naming it answers ("执行同等报销比例");
+    # "绩效奖金按什么比例上浮" is not answered by a clause that names no rate at all.
+    Ask("具体比例", "the rate", re.compile(r"(什么|啥)(样的)?比例"), re.compile(r"%|％|[一二三四五六七八九]成|减半|倍|比例"), True),
     # How often ("多久送一次") is stated by a frequency: "坚持每天向湖北…运送蔬菜".
     Ask("多久一次", "how often",
         re.compile(r"(多久|多长时间|几天|几个?月|几周)[^\s，,。；;？?]{0,4}一次(?!性)|how often", re.I),

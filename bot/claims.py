@@ -31,13 +31,15 @@ _ATTRIBUTION = re.compile(
 
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千]+)"
 # ("这两块有没有倾斜" counts areas, not yuan.)
-_AMOUNT = re.compile(r"(?<![这那哪])" + _NUMBER + r"\s*(亿元|万元|万块|万|块钱|块|元|个月|个多月|年|天|%|％|"
+_AMOUNT = re.compile(r"(?<![这那哪])" + _NUMBER + r"\s*(亿元|万元|万块|万|块钱|块|元|个月|个多月|个工作日|工作日|年|天|%|％|"
                      r"(?:yuan|rmb|months?|years?|days?|percent)\b)", re.IGNORECASE)
 _UNITS = {"亿元": ("元", 1e8), "万元": ("元", 1e4), "万块": ("元", 1e4), "万": ("元", 1e4), "块钱": ("元", 1),
           "块": ("元", 1), "元": ("元", 1), "yuan": ("元", 1), "rmb": ("元", 1),
           "个月": ("月", 1), "个多月": ("月", 1), "month": ("月", 1), "months": ("月", 1),
           "年": ("年", 1), "year": ("年", 1), "years": ("年", 1),
           "天": ("天", 1), "day": ("天", 1), "days": ("天", 1),
+          # (a count of working days is not one of calendar days: "5个工作日" is no "5天")
+          "个工作日": ("工作日", 1), "工作日": ("工作日", 1),
           "%": ("%", 1), "％": ("%", 1), "percent": ("%", 1)}
 
 
@@ -45,7 +47,7 @@ _UNITS = {"亿元": ("元", 1e8), "万元": ("元", 1e4), "万块": ("元", 1e4)
 class Amount:
     text: str     # as the question wrote it, for the reply
     value: float
-    unit: str     # 元 | 月 | 年 | 天 | %
+    unit: str     # 元 | 月 | 年 | 天 | 工作日 | %
 
 
 def amounts(text: str) -> list[Amount]:
@@ -76,16 +78,24 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]|(?<=[.])\s|(?<=[\u4e00-\u9fff])\s
 _TAG_ALONE = re.compile(rf"[\s。，,]+(?=({_CONFIRM})\s*[吗呀啊呢]?\s*[？?。！!]?\s*$)")
 
 
+# A sentence that attributes what the one before it says ("…5个工作日内到账？第40条是这么写的吧？").
+_POINTS_BACK = re.compile(r"这么|这样|如此")
+
+
 def claimed_amounts(question: str) -> list[Amount]:
     """Amounts in the sentences of the question that attribute them to the document or
     hearsay, or ask to have them confirmed."""
     found = []
     carried = False  # "文件里说 小微企业社保能免12个月 对吗": the words after a space still report it
+    before: list[Amount] = []
     for sentence in _SENTENCE_END.split(_TAG_ALONE.sub("，", question)):
         said, attributed = amounts(sentence), attributes(sentence)
         if attributed or carried:
             found += said
+        if attributed and not said and _POINTS_BACK.search(sentence):
+            found += [a for a in before if a not in found]
         carried = attributed and not said
+        before = said
     return found
 
 

@@ -170,9 +170,11 @@ _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪�
 # A later part that opens with the detail it asks, naming no subject of its own ("…能缓缴
 # 住房公积金吗？最长缓缴多久，到哪里办理？"), asks about the part before it.
 # So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策"), and a short
-# one that opens with a modal, its subject left out ("…住房公积金…？能缓缴到什么时候？").
+# one that opens with a modal, its subject left out ("…住房公积金…？能缓缴到什么时候？"),
+# and one asking who pays for it ("复工前员工要做核酸检测吗？费用是企业出还是政府出？").
 _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限"
                          r"|今年|那今年|这个政策|这政策"
+                         r"|(那|这)?(个|笔|些)?(费用|钱)(是|由|谁|该|要|得)|谁(来)?(出|付|掏|承担|买单)"
                          r"|(能|可以|能不能|可不可以|是否|会不会|要不要)[^\s，,。？?]{0,7}$)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
@@ -221,12 +223,12 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 
 
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
-# 照交", "租金收不上来", "房租工资压得喘不过气") tells their situation; the question asks
+# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了") tells their situation; the question asks
 # about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
-_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
+_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
                          r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
 
 

@@ -46,7 +46,7 @@ def test_vague_numbers_ask_no_quantity(question, asks):
     ("贷款贴息能贴几个百分点？", True),
     ("稳岗返还按上年度失业保险费的多少比例返还？", True),
     ("财政贴息比例具体是多少？", True),
-    ("这种在外地看病的能按什么比例报销？", False),   # a rule answers ("同等报销比例")
+    ("这种在外地看病的能按什么比例报销？", True),    # which rate: a rule naming it answers, below
     ("Will I be reimbursed at the same rate?", False),
     ("What is the reimbursement rate?", True),
     ("新借的贷款利率有没有优惠？", False),          # whether
@@ -56,6 +56,14 @@ def test_vague_numbers_ask_no_quantity(question, asks):
 ])
 def test_a_rate_is_asked_only_for_a_figure(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
+
+
+def test_which_rate_is_answered_by_a_rule_naming_it_but_not_by_a_clause_naming_none():
+    asks = ["在外地看病能按什么比例报销？"]
+    assert settled(asks, ["执行同等报销比例。"], ["执行同等报销比例。"]) [1] == []
+    asks = ["乡镇干部的绩效奖金按什么比例上浮？"]
+    text = "将相关工作统筹纳入市直单位、区县专项督查和绩效考核范围。"
+    assert settled(asks, [text], [text])[1] != []
 
 
 @pytest.mark.parametrize("question, name", [

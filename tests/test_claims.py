@@ -15,6 +15,7 @@ def test_amounts_read_numbers_and_units():
     got = [(a.value, a.unit) for a in amounts("免征期限不超过5个月；每人1000元；20亿元资金池；降至0.8%；延长1年；五千块；两个月")]
     assert got == [(5, "月"), (1000, "元"), (2e9, "元"), (0.8, "%"), (1, "年"), (5000, "元"), (2, "月")]
     assert [(a.value, a.unit) for a in amounts("10 months and 5000 yuan")] == [(10, "月"), (5000, "元")]
+    assert [(a.value, a.unit) for a in amounts("5个工作日内，3天")] == [(5, "工作日"), (3, "天")]
 
 
 @pytest.mark.parametrize("question, claimed", [
@@ -35,6 +36,8 @@ def test_amounts_read_numbers_and_units():
     ("We have 80 employees and 12 months of losses.", []),
     ("I told my boss we have had losses for 3 years.", []),          # the asker's own telling
     ("文件里说 小微企业社保能免12个月 对吗", ["12个月"]),          # reported after a space
+    ("那是不是保证5个工作日内到账？第40条是这么写的吧？", ["5个工作日"]),  # attributed after it
+    ("我们招了5个人。这样能拿多少？", []),              # 这样 without attributing
 
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),

@@ -364,6 +364,9 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("店里每个月房租一万多。贷款能延期吗？", None),      # a short asking part is still the ask
     ("家里困难，水費可以緩繳嗎。這幾個月實在繳不起了", "水费"),  # traditional question words ask too
     ("店里房租一万多。水费缓交？", "水费"),             # a question mark alone asks
+    ("复工前员工都要做核酸检测吗？费用是企业出还是政府出？", "核酸"),  # who pays follows on
+    ("水费快交完了，企业贷款能延期吗？", None),          # about to run out: told
+
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _parts_asking
@@ -392,6 +395,11 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("生意不好，能不能给员工降薪？有没有规定？", "降薪"),
     ("老旧小区改造加装电梯，政府每部补多少？", "老旧小区改造"),
     ("刚毕业想自己开店，一次性创业补贴能领多少？", "创业补贴"),
+    # matters of the rounds after (maternity, disability aids, pollution control, tenders)
+    ("疫情期间企业女职工的产假有没有延长？", "产假"),
+    ("困难残疾人配助听器这些辅具，疫情期间有补贴吗？", "辅具"),
+    ("VOC治理设备改造，政府补不补？", "挥发性有机物"),
+    ("政府采购口罩，我们怎么参加投标？", "投标"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
