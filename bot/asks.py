@@ -35,8 +35,9 @@ _NUMBER = "[0-9０-９]"
 # "几个"/"几条" mostly describe ("新招了几个人", "多上几条生产线"), so only these few
 # count with 几.
 _PEOPLE = "人|名|位"
+# (Enterprises are counted in 户 or 家: "多少户重点联系服务企业" is answered by "不少于100家".)
 _COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时)"), "家": ("家(?!庭|长|里)", "家"),
-                "辆": ("辆", "辆"), "项": ("项(?!目)", "项"), "条": ("条(?!件|例|款)", "条"), "户": ("户", "户"),
+                "辆": ("辆", "辆"), "项": ("项(?!目)", "项"), "条": ("条(?!件|例|款)", "条"), "户": ("户", "户|家"),
                 "所": ("所(?!得)", "所"), "台": ("台(?!阶)", "台"), "张": ("张", "张"), "批": ("批(?!准)", "批"),
                 "座": ("座", "座"), "人": ("人(?!民币|次)|名(?!额|单)|位", _PEOPLE)}
 _COUNT_UNITS["个"] = (_COUNT_UNITS["个"][0], "|".join(stated for _, stated in _COUNT_UNITS.values()))
@@ -85,7 +86,7 @@ QUANTITIES = [
           re.compile(rf"{_COUNT}[万千百余多]?\s*(?:{stated})"), True)
       for unit, (asked, stated) in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
-        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!高(名单|消费))|最多|最高|how (much|many)", re.I),
+        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!制?高(名单|消费))|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
         True),
 ]
@@ -168,6 +169,11 @@ DETAILS = [
         re.compile(r"(依据|根据)的?是?(哪|什么)(个|部|份|一)?(文件|法规|法律|规定|条例|条(?=[的？?，,\s]|$))|(法律|法规|政策)依据"
                    r"|legal basis|which (law|regulation)", re.I),
         re.compile(r"《[^》]+》|(法|条例|办法)第[一二三四五六七八九十百0-9]+条"), False),
+    # Whether an employer's act is lawful ("要把我辞了，这合法吗") is for labour law to say;
+    # a policy that forbids or allows it says so in those words.
+    Ask("是否合法", "whether it is lawful",
+        re.compile(r"合法吗|合不合法|是否合法|违法吗|违不违法|算不算违法|犯法吗|is (this|that|it) (legal|lawful)", re.I),
+        re.compile(r"合法|违法|不得|禁止|严禁"), False),
     # When money reaches the account ("多久能退到账", "差额什么时候补发") is a matter of
     # processing a policy rarely fixes; a time limit in days states it, in the sentences
     # that match ("即时供地" elsewhere in 第39条 is land, not the reward).
@@ -213,7 +219,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "几周都回不了家" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次]$)|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

@@ -23,8 +23,11 @@ from .text import cn_to_int, fold
 # "朋友跟我说…"; not "我跟同事说…", the asker's own telling, nor "老板说只发生活费", what the
 # boss does), or asks to have it confirmed ("…能延到2021年底是吧").
 _CONFIRM = r"对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗"
+# A guess put to be confirmed ("应该可以延到2021年底吧？") is a claim too.
+_GUESS = r"应该[^，,。？?！!]{0,20}吧(?=\s*([？?。！!]|$))"
 _ATTRIBUTION = re.compile(
-    r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|明明|"
+    r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|写在|明明|"
+    rf"{_GUESS}|"
     r"(?<![跟和对给向没])(朋友|同事|同行|别人|有人|人家|邻居|群里|网上|亲戚|老乡)们?(都|也)?(跟我|和我|对我)?(说|讲|传)|"
     rf"({_CONFIRM})(?=\s*[吗呀啊呢]?\s*([？?。！!]|$))|"
     r"\b(says?|said|claims?|confirm|document|policy|heard|(clause|article)\s*\d+)\b", re.IGNORECASE)
@@ -65,7 +68,7 @@ def amounts(text: str) -> list[Amount]:
 def attributes(sentence: str) -> bool:
     """Does the sentence attribute something to the document or to hearsay, or ask to
     have it confirmed?"""
-    return bool(_ATTRIBUTION.search(sentence))
+    return bool(_ATTRIBUTION.search(fold(sentence)))   # (traditional 聽說、應該…吧 too)
 
 
 # Chat and voice-input questions end their sentences with a space instead of a full stop

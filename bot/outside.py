@@ -153,7 +153,7 @@ _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注�
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
-_PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音)")
+_PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音|投资者|投资人|商人|客商|同胞|居民|企业家)")
 # An English place is asked about only as the subject or owner of a policy ("Does Qingdao
 # offer the same…", "qingdao's rent relief"); "my hometown in Henan", "Hangzhou workers",
 # "my company in Hong Kong has a branch" and "Guangdong's factory" tell where someone is from.
@@ -169,13 +169,16 @@ _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪�
 
 # A later part that opens with the detail it asks, naming no subject of its own ("…能缓缴
 # 住房公积金吗？最长缓缴多久，到哪里办理？"), asks about the part before it.
-# So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策"), and a short
-# one that opens with a modal, its subject left out ("…住房公积金…？能缓缴到什么时候？"),
-# and one asking who pays for it ("复工前员工要做核酸检测吗？费用是企业出还是政府出？").
+# So does one that points back to it ("2022年还免社保吗？今年还有没有这个政策"), a short
+# one that opens with a modal, its subject left out ("…住房公积金…？能缓缴到什么时候？",
+# "…一次性经济补助发多少？疫情期间会不会晚发？"),
+# one asking who pays for it ("复工前员工要做核酸检测吗？费用是企业出还是政府出？"), and one
+# asking whether the asker gets it ("小规模纳税人增值税是不是降到1%了？我们车行能享受吗？").
 _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限"
                          r"|今年|那今年|这个政策|这政策"
                          r"|(那|这)?(个|笔|些)?(费用|钱)(是|由|谁|该|要|得)|谁(来)?(出|付|掏|承担|买单)"
-                         r"|(能|可以|能不能|可不可以|是否|会不会|要不要)[^\s，,。？?]{0,7}$)")
+                         r"|(那)?(我们|咱们|咱|我|俺们|俺)[^\s，,。？?]{0,6}?(也)?(能|可以|能不能|可不可以|是否)(享受|申请|适用|用|办|领|拿|算)[^\s，,。？?]{0,3}$"
+                         r"|(疫情期间|疫情下|现在|目前|眼下|那)?(能|可以|能不能|可不可以|是否|会不会|要不要)[^\s，,。？?]{0,7}$)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
@@ -223,12 +226,12 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 
 
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
-# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了") tells their situation; the question asks
+# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了", "电费都拖着") tells their situation; the question asks
 # about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
-_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了"
+_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
                          r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
 
 

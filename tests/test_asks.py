@@ -29,6 +29,8 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("集中隔离要住了几天才能解除？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
+    ("现在拿不出来，会被强制执行、上限制高消费名单吗？", False),
+    ("贷款逾期会被记进失信吗？我们晚还了几天很担心。", False),   # what happened, then more
     ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago
     ("过几天复工，社保能免几个月？", True),
     ("我们代理的几家餐馆，文件对餐饮业有啥支持？", False),     # "the few … we serve"
@@ -58,6 +60,11 @@ def test_a_rate_is_asked_only_for_a_figure(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
 
 
+def test_enterprises_counted_in_hu_are_answered_in_jia():
+    text = "市直各行业主管部门根据所分管领域分别确定不少于100家重点联系服务企业。"
+    assert settled(["每家至少要盯住多少户重点联系服务企业？"], [text], [text])[1] == []
+
+
 def test_which_rate_is_answered_by_a_rule_naming_it_but_not_by_a_clause_naming_none():
     asks = ["在外地看病能按什么比例报销？"]
     assert settled(asks, ["执行同等报销比例。"], ["执行同等报销比例。"]) [1] == []
@@ -75,6 +82,7 @@ def test_which_rate_is_answered_by_a_rule_naming_it_but_not_by_a_clause_naming_n
     ("每天几点开抢？", "具体几点"),             # a time, not a count
     ("高铁一天还有几趟？", "车次、班次"),
     ("咨询电话是多少？", "电话号码"),
+    ("停业期间只发最低生活费，这样合法吗？", "是否合法"),
     ("公交到底哪天全面恢复？", "具体日期"),
     ("具体日子定了没？", "具体日期"),
     ("还款最多能往后延到什么时候", "截止日期"),     # a deadline, not a figure
@@ -203,7 +211,7 @@ def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
              "能否同时享受": "同一企业不重复享受", "后来的调整": None,
              "实际发放情况": "截至3月底已发放补贴1.2亿元", "需要的材料和表格": "申请时提交营业执照复印件等材料",
              "负责的部门": "向市人力资源社会保障局提出申请", "怎么申请、在哪领取": "加快推动线上登记失业和申领失业保险金",
-             "到账时间": "资金在5个工作日内拨付到位"}
+             "到账时间": "资金在5个工作日内拨付到位", "是否合法": "不得随意解除劳动合同"}
     for ask in DETAILS:
         # (what became of a measure later no passage of the document states)
         assert given[ask.name] is None or states(ask, given[ask.name]), ask.name

@@ -38,6 +38,9 @@ def test_amounts_read_numbers_and_units():
     ("文件里说 小微企业社保能免12个月 对吗", ["12个月"]),          # reported after a space
     ("那是不是保证5个工作日内到账？第40条是这么写的吧？", ["5个工作日"]),  # attributed after it
     ("我们招了5个人。这样能拿多少？", []),              # 这样 without attributing
+    ("扶貧小額信貸延期還款,應該可以延到2021年底吧?", ["2021年"]),   # a guess put to be confirmed
+    ("济南给每家汽修厂发5万元复工补贴，写在第几条？", ["5万元"]),
+    ("应该怎么申请，要交3个月的流水吧", []),              # the guess is not about the rule
 
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),

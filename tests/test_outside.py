@@ -366,6 +366,10 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("店里房租一万多。水费缓交？", "水费"),             # a question mark alone asks
     ("复工前员工都要做核酸检测吗？费用是企业出还是政府出？", "核酸"),  # who pays follows on
     ("水费快交完了，企业贷款能延期吗？", None),          # about to run out: told
+    ("家里困难，连水费都拖着，企业贷款能延期吗？", None),   # left unpaid: told
+    ("小规模纳税人增值税是不是降到1%了？我们车行能享受吗？", "增值税"),   # whether the asker gets it
+    ("退役的一次性经济补助发多少？疫情期间会不会晚发？", "退役金"),
+    ("澳门投资者投400万美元做项目，能即时供地吗？", None),   # who invests, not Macao's policy
 
 ])
 def test_which_questions_name_an_absent_thing(question, named):
@@ -400,6 +404,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("困难残疾人配助听器这些辅具，疫情期间有补贴吗？", "辅具"),
     ("VOC治理设备改造，政府补不补？", "挥发性有机物"),
     ("政府采购口罩，我们怎么参加投标？", "投标"),
+    ("停课期间收的保教费，要不要退给家长？", "学费"),
+    ("钢厂做超低排放改造，有没有专项补贴？", "超低排放"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
@@ -475,6 +481,7 @@ def test_only_the_staffs_share_of_contributions_is_answered_with_a_note():
     credit = clash(contrasts, "员工个人征信受影响了怎么办", ["企业受疫情影响有延期还贷等失信行为的,不纳入失信"])
     assert credit is not None and not credit.corrects
     assert not clash(contrasts, "我是个体户，自己交的那份养老保险能免吗", [employer]).corrects
+    assert clash(contrasts, "我以个人身份交养老保险，个人这部分能免吗", [employer]).asked == "个人缴费"
 
 
 def test_shipped_contrasts_read():
