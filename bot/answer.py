@@ -18,7 +18,7 @@ from pathlib import Path
 from .retrieve import DOCUMENT_BY_COUNT, THIS_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
 from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import stated_amounts, unfounded, unsupported
-from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, subject_unnamed
+from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, one_sided, subject_unnamed
 from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
 
 MAX_QUESTION = 1000
@@ -640,6 +640,10 @@ class ExtractiveAnswerer:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
+        aside_clauses = set() if about else one_sided(self.contrasts, question, [h.clause.text for h in chosen])
+        if aside_clauses:
+            chosen = [h for i, h in enumerate(chosen) if i not in aside_clauses]
+            sure = [h for h in sure if h in chosen] or chosen[:1]
         asks = split_parts(question) or [question]
         stated, missing = ([], []) if bare_lookup else settled(
             asks, [s for h in sure for s in self._relevant(h)], [h.clause.text for h in sure])

@@ -226,12 +226,13 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 
 
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
-# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了", "电费都拖着") tells their situation; the question asks
+# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了", "电费都拖着") tells their situation, and what
+# the asker's business sells ("卖康复辅具的小公司") who they are; the question asks
 # about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
-_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
+_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,2}的小?(公司|店|门店|企业|厂|铺子)|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
                          r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
 
 
@@ -241,11 +242,17 @@ def _without(text: str, words: tuple[str, ...]) -> str:
     return text
 
 
+# What the asker carries or pays off tells their situation too ("家里还背着车贷房贷", "省下来的钱
+# 拿去还车贷").
+_TOLD_BEFORE = re.compile(r"(背着|背了|拿去还|用来还|拿来还)\S{0,2}$")
+
+
 def _asked_about(word: str, text: str) -> bool:
     """Does the (folded) text name the word other than to tell what happened to it?"""
     if not mentions(word, text):
         return False
-    return word.isascii() or any(not _TOLD_AFTER.search(text[m.end():]) for m in re.finditer(re.escape(word), text))
+    return word.isascii() or any(not _TOLD_AFTER.search(text[m.end():]) and not _TOLD_BEFORE.search(text[:m.start()])
+                                 for m in re.finditer(re.escape(word), text))
 
 
 @dataclass
@@ -387,6 +394,9 @@ class OutsideTerms:
 class Contrast:
     asked: tuple[str, ...]    # words naming what the question is about
     stated: tuple[str, ...]   # words naming the counterpart a clause may speak to instead
+    # broader words for the counterpart ("社保"): a question naming them asks about it too,
+    # so a clause on it is kept beside one on the asked side (``one_sided``)
+    broader: tuple[str, ...] = ()
 
 
 # "医疗保险能不能也跟养老保险一样减半" names the counterpart only as the yardstick.
@@ -402,13 +412,15 @@ _STAFF_SHARE = re.compile(r"(员工|职工|工人)们?的?(个人|自己)")
 
 
 def read_contrasts(path: Path) -> list[Contrast]:
-    """One contrast a line: the asked words, ``|``, the counterpart's words."""
+    """One contrast a line: the asked words, ``|``, the counterpart's words, and
+    optionally ``|`` and broader words for the counterpart."""
     out = []
     for line in list_lines(path):
         left, sep, right = line.partition("|")
+        right, _, broader = right.partition("|")
         asked, stated = tuple(fold(w) for w in left.split()), tuple(fold(w) for w in right.split())
         if sep and asked and stated:
-            out.append(Contrast(asked, stated))
+            out.append(Contrast(asked, stated, tuple(fold(w) for w in broader.split())))
     return out
 
 
@@ -420,28 +432,54 @@ class Clash:
                      # about, and name only the other share (the staff's share: no waiver)
 
 
+def _asked_sides(contrasts: list[Contrast], q: str):
+    """The contrasts whose asked side the (folded) question asks about."""
+    # the counterpart named only as the yardstick is not asked about
+    unlike = _YARDSTICK.sub(" ", q)
+    for c in contrasts:
+        if not any(w in q for w in c.asked):
+            continue
+        if any(w in unlike for w in c.stated if not any(w in a for a in c.asked)) or (
+                _AN_EMPLOYER.search(q) and any(_EMPLOYER_WORD.search(w) for w in c.stated)):
+            # "我们企业自己交的社保部分" asks about the counterpart, the employer's share, after
+            # all; "职工医保单位部分" still asks about medical insurance.
+            continue
+        yield c
+
+
 def clash(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> Clash | None:
     """What is asked and what the clauses speak of instead, when the question names one
     side of a contrast and the cited clauses only the other."""
     q = fold(question)
-    # the counterpart named only as the yardstick is not asked about
-    unlike = _YARDSTICK.sub(" ", q)
     text = fold("\n".join(clause_texts))
     staff = bool(_STAFF_SHARE.search(q))
-    for c in contrasts:
-        if not any(w in q for w in c.asked) or any(w in text for w in c.asked):
-            continue
-        employer_side = any(_EMPLOYER_WORD.search(w) for w in c.stated)
-        if any(w in unlike for w in c.stated if not any(w in a for a in c.asked)) or (
-                _AN_EMPLOYER.search(q) and employer_side):
-            # "我们企业自己交的社保部分" asks about the counterpart, the employer's share, after
-            # all; "职工医保单位部分" still asks about medical insurance.
+    for c in _asked_sides(contrasts, q):
+        if any(w in text for w in c.asked):
             continue
         if any(w in text for w in c.stated):
             # (only the contributions the clause splits into shares: "员工个人征信" is no share
             # of the enterprise's credit)
+            employer_side = any(_EMPLOYER_WORD.search(w) for w in c.stated)
             return Clash(c.asked[0], c.stated[0], staff and employer_side and "缴" in c.stated[0])
     return None
+
+
+def one_sided(contrasts: list[Contrast], question: str, clause_texts: list[str]) -> set[int]:
+    """The clauses (by index) that speak only of the counterpart of what the question asks
+    about, when another of them speaks of it: "稳岗返还按失业保险费的多少比例返" is 第15条's
+    (加大稳岗返还); 第16条 beside it, on the employer's contributions, would answer the
+    rate with its 减半."""
+    q = fold(question)
+    texts = [fold(t) for t in clause_texts]
+    drop: set[int] = set()
+    for c in _asked_sides(contrasts, q):
+        # ("…有稳岗返还吗？单位社保又能减多少？" asks about both)
+        if any(w in q for w in c.stated + c.broader):
+            continue
+        if any(any(w in t for w in c.asked) for t in texts):
+            drop |= {i for i, t in enumerate(texts)
+                     if not any(w in t for w in c.asked) and any(w in t for w in c.stated)}
+    return drop
 
 
 # ------------------------------------------------------------------ subjects

@@ -370,6 +370,10 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("小规模纳税人增值税是不是降到1%了？我们车行能享受吗？", "增值税"),   # whether the asker gets it
     ("退役的一次性经济补助发多少？疫情期间会不会晚发？", "退役金"),
     ("澳门投资者投400万美元做项目，能即时供地吗？", None),   # who invests, not Macao's policy
+    ("我住公租房，现在去医院开药一次最多能开多久？", None),   # where the asker lives
+    ("家里还背着车贷，能申请临时救助吗？", None),            # what the asker carries
+    ("我开了一家卖康复辅具的小公司，贷款逾期会不会算失信？", None),   # what the business sells
+    ("疫情期间还能申请公租房吗？", "公租房"),
 
 ])
 def test_which_questions_name_an_absent_thing(question, named):
@@ -406,6 +410,8 @@ def test_which_questions_name_an_absent_thing(question, named):
     ("政府采购口罩，我们怎么参加投标？", "投标"),
     ("停课期间收的保教费，要不要退给家长？", "学费"),
     ("钢厂做超低排放改造，有没有专项补贴？", "超低排放"),
+    ("疫情期间专利年费能不能缓交？", "专利"),
+    ("花呗借呗疫情期间能不能晚点还？", "花呗"),
 ])
 def test_seed_refuses_questions_about_things_it_never_mentions(policy_bot, question, term):
     a, _ = policy_bot.ask(question)
@@ -458,9 +464,12 @@ def test_words_describing_the_asker_are_not_outside_things(policy_bot, question)
 
 def test_read_contrasts_and_clash(tmp_path):
     f = tmp_path / "contrasts.txt"
-    f.write_text("# 说明\n个人缴费 自己交 | 单位缴费 单位部分\n没有分隔符的行\n | 单位缴费\n", encoding="utf-8")
+    f.write_text("# 说明\n个人缴费 自己交 | 单位缴费 单位部分\n没有分隔符的行\n | 单位缴费\n医保 | 养老 | 社保\n",
+                 encoding="utf-8")
     contrasts = read_contrasts(f)
-    assert [(c.asked, c.stated) for c in contrasts] == [(("个人缴费", "自己交"), ("单位缴费", "单位部分"))]
+    assert [(c.asked, c.stated, c.broader) for c in contrasts] == [
+        (("个人缴费", "自己交"), ("单位缴费", "单位部分"), ()), (("医保",), ("养老",), ("社保",))]
+    contrasts = contrasts[:1]
     employer = "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
     assert clash(contrasts, "我自己交的那份养老保险能免吗", [employer]) == Clash("个人缴费", "单位缴费", False)
     # an employer asking about its staff's share: the clause's 单位缴费部分 answers it (no)
@@ -482,6 +491,22 @@ def test_only_the_staffs_share_of_contributions_is_answered_with_a_note():
     assert credit is not None and not credit.corrects
     assert not clash(contrasts, "我是个体户，自己交的那份养老保险能免吗", [employer]).corrects
     assert clash(contrasts, "我以个人身份交养老保险，个人这部分能免吗", [employer]).asked == "个人缴费"
+
+
+def test_a_clause_on_the_counterpart_is_left_out_beside_one_on_what_is_asked():
+    from bot.outside import one_sided
+    contrasts = read_contrasts(ROOT / "prompts" / "contrasts.txt")
+    c15, c16 = "加大稳岗返还,减轻残保金、住房公积金负担。", "免征中小微企业基本养老、失业、工伤保险单位缴费部分"
+    assert one_sided(contrasts, "稳岗返还按失业保险费的多少比例返？", [c16, c15]) == {0}
+    # the question asks about the counterpart too
+    assert one_sided(contrasts, "有稳岗返还吗？单位社保又能减多少？", [c15, c16]) == set()
+    # no clause on what is asked: that is a clash, not a clause to leave out
+    assert one_sided(contrasts, "稳岗返还按多少比例返？", [c16]) == set()
+
+
+def test_a_rate_of_the_refund_is_not_answered_with_the_contribution_relief(policy_bot):
+    a, _ = policy_bot.ask("稳岗返还到底能返多少？按上年交的失业保险费的多少比例返？")
+    assert a.refused and 16 not in [c["number"] for c in a.citations]
 
 
 def test_shipped_contrasts_read():
