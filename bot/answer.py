@@ -641,9 +641,10 @@ class ExtractiveAnswerer:
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
         aside_clauses = set() if about else one_sided(self.contrasts, question, [h.clause.text for h in chosen])
-        if aside_clauses:
+        # (never the only sure clause: then the contrast's clash below speaks instead)
+        if aside_clauses and any(h in sure for i, h in enumerate(chosen) if i not in aside_clauses):
             chosen = [h for i, h in enumerate(chosen) if i not in aside_clauses]
-            sure = [h for h in sure if h in chosen] or chosen[:1]
+            sure = [h for h in sure if h in chosen]
         asks = split_parts(question) or [question]
         stated, missing = ([], []) if bare_lookup else settled(
             asks, [s for h in sure for s in self._relevant(h)], [h.clause.text for h in sure])

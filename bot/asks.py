@@ -86,7 +86,7 @@ QUANTITIES = [
           re.compile(rf"{_COUNT}[万千百余多]?\s*(?:{stated})"), True)
       for unit, (asked, stated) in _COUNT_UNITS.items()],
     Ask("具体数额", "the figure",
-        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!制?高(名单|消费))|最多|最高|how (much|many)", re.I),
+        re.compile(r"多少|几(个|次|倍|辆|家|万|千|百)|多大|封顶|上限(?!制?高?(名单|消费))|最多|最高|how (much|many)", re.I),
         re.compile(rf"{_NUMBER}|[一二两三四五六七八九十百千万亿]+(个|年|月|天|日|倍|成|项|家|辆|人|元)|减半|全额|免征|免收|全部"),
         True),
 ]
@@ -173,7 +173,7 @@ DETAILS = [
     # a policy that forbids or allows it says so in those words.
     Ask("是否合法", "whether it is lawful",
         re.compile(r"合法吗|合不合法|是否合法|违法吗|违不违法|算不算违法|犯法吗|is (this|that|it) (legal|lawful)", re.I),
-        re.compile(r"合法|违法|不得|禁止|严禁"), False),
+        re.compile(r"合法(?!权益)|违法(?!犯罪)|不得|(?<!令行)禁止|严禁"), False),
     # When money reaches the account ("多久能退到账", "差额什么时候补发") is a matter of
     # processing a policy rarely fixes; a time limit in days states it, in the sentences
     # that match ("即时供地" elsewhere in 第39条 is land, not the reward).

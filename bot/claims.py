@@ -23,8 +23,9 @@ from .text import cn_to_int, fold
 # "朋友跟我说…"; not "我跟同事说…", the asker's own telling, nor "老板说只发生活费", what the
 # boss does), or asks to have it confirmed ("…能延到2021年底是吧").
 _CONFIRM = r"对吧|是吧|对不对|没错吧|是不是真的|是真的吗|是这样吗"
-# A guess put to be confirmed ("应该可以延到2021年底吧？") is a claim too.
-_GUESS = r"应该[^，,。？?！!]{0,20}吧(?=\s*([？?。！!]|$))"
+# A guess at a figure put to be confirmed ("应该可以延到2021年底吧？") is a claim too; a guess
+# about the asker ("应该算小微企业吧", "开业3年了应该能申请吧") is not.
+_GUESS = r"应该[^，,。？?！!0-9]{0,12}[0-9][^，,。？?！!]{0,10}吧(?=\s*([？?。！!]|$))"
 _ATTRIBUTION = re.compile(
     r"文件|政策|规定|第\s*[0-9一二三四五六七八九十百]+\s*条|听说|不是说|说是|写着|写了|写的|写在|明明|"
     rf"{_GUESS}|"
@@ -82,7 +83,7 @@ _TAG_ALONE = re.compile(rf"[\s。，,]+(?=({_CONFIRM})\s*[吗呀啊呢]?\s*[？?
 
 
 # A sentence that attributes what the one before it says ("…5个工作日内到账？第40条是这么写的吧？").
-_POINTS_BACK = re.compile(r"这么|这样|如此")
+_POINTS_BACK = re.compile(r"(这么|这样|如此)(写|说|讲|规定)")
 
 
 def claimed_amounts(question: str) -> list[Amount]:

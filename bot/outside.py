@@ -177,7 +177,7 @@ _COMPARES = re.compile(rf"(跟|和|与|同).{{0,8}}{_LIKE_OR_UNLIKE}|哪边|哪�
 _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多少|几个?|到哪|去哪|在哪|哪里|怎么|咋|具体|标准|期限"
                          r"|今年|那今年|这个政策|这政策"
                          r"|(那|这)?(个|笔|些)?(费用|钱)(是|由|谁|该|要|得)|谁(来)?(出|付|掏|承担|买单)"
-                         r"|(那)?(我们|咱们|咱|我|俺们|俺)[^\s，,。？?]{0,6}?(也)?(能|可以|能不能|可不可以|是否)(享受|申请|适用|用|办|领|拿|算)[^\s，,。？?]{0,3}$"
+                         r"|(那)?(我们|咱们|咱|我|俺们|俺)[^\s，,。？?的]{0,4}?(也)?(能|可以|能不能|可不可以|是否)(享受|申请|适用|用|办|领|拿|算)[^\s，,。？?]{0,3}$"
                          r"|(疫情期间|疫情下|现在|目前|眼下|那)?(能|可以|能不能|可不可以|是否|会不会|要不要)[^\s，,。？?]{0,7}$)")
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
@@ -244,7 +244,7 @@ def _without(text: str, words: tuple[str, ...]) -> str:
 
 # What the asker carries or pays off tells their situation too ("家里还背着车贷房贷", "省下来的钱
 # 拿去还车贷").
-_TOLD_BEFORE = re.compile(r"(背着|背了|拿去还|用来还|拿来还)\S{0,2}$")
+_TOLD_BEFORE = re.compile(r"(背着|(?<!违)背了|拿去还|用来还|拿来还)\S{0,2}$")
 
 
 def _asked_about(word: str, text: str) -> bool:
@@ -471,15 +471,18 @@ def one_sided(contrasts: list[Contrast], question: str, clause_texts: list[str])
     rate with its 减半."""
     q = fold(question)
     texts = [fold(t) for t in clause_texts]
+    sides = list(_asked_sides(contrasts, q))
+    # a clause naming what any of them asks about is kept ("医保…？灵活就业…？")
+    asked = [w for c in sides for w in c.asked]
     drop: set[int] = set()
-    for c in _asked_sides(contrasts, q):
+    for c in sides:
         # ("…有稳岗返还吗？单位社保又能减多少？" asks about both)
         if any(w in q for w in c.stated + c.broader):
             continue
         if any(any(w in t for w in c.asked) for t in texts):
             drop |= {i for i, t in enumerate(texts)
-                     if not any(w in t for w in c.asked) and any(w in t for w in c.stated)}
-    return drop
+                     if not any(w in t for w in asked) and any(w in t for w in c.stated)}
+    return drop if len(drop) < len(texts) else set()
 
 
 # ------------------------------------------------------------------ subjects

@@ -30,6 +30,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("现在拿不出来，会被强制执行、上限制高消费名单吗？", False),
+    ("被列上限制消费名单的企业能申请贴息吗？", False),
     ("贷款逾期会被记进失信吗？我们晚还了几天很担心。", False),   # what happened, then more
     ("我舅舅前几天发烧，在医院留观了，费用医保管不管？", False),   # a few days ago
     ("过几天复工，社保能免几个月？", True),
@@ -58,6 +59,13 @@ def test_vague_numbers_ask_no_quantity(question, asks):
 ])
 def test_a_rate_is_asked_only_for_a_figure(question, asks):
     assert any(a in QUANTITIES for a in asked(question)) == asks
+
+
+def test_lawfulness_is_stated_only_in_words_that_rule_on_it():
+    lawful = next(a for a in DETAILS if a.name == "是否合法")
+    assert states(lawful, "不得随意解除劳动合同")
+    for text in ("保护外商投资者合法权益", "做到令行禁止", "严厉打击涉疫违法犯罪行为"):
+        assert not states(lawful, text), text
 
 
 def test_enterprises_counted_in_hu_are_answered_in_jia():

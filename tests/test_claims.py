@@ -41,6 +41,8 @@ def test_amounts_read_numbers_and_units():
     ("扶貧小額信貸延期還款,應該可以延到2021年底吧?", ["2021年"]),   # a guess put to be confirmed
     ("济南给每家汽修厂发5万元复工补贴，写在第几条？", ["5万元"]),
     ("应该怎么申请，要交3个月的流水吧", []),              # the guess is not about the rule
+    ("我们年营业额300万，应该算小微企业吧？", []),         # a guess about the asker
+    ("我们公司去年亏了200万元。这样的政策我们能享受吗？", []),   # 这样 names the policy, attributes nothing
 
     ("我月薪5000元，能领补贴吗？", []),                 # about the asker, not the document
     ("公司有300人，社保能免几个月？", []),

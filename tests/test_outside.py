@@ -374,6 +374,11 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("家里还背着车贷，能申请临时救助吗？", None),            # what the asker carries
     ("我开了一家卖康复辅具的小公司，贷款逾期会不会算失信？", None),   # what the business sells
     ("疫情期间还能申请公租房吗？", "公租房"),
+    ("公司注册资本40500元，能享受补贴吗？", None),          # a figure, not 4050人员
+    ("孩子的学费疫情期间能退吗？我们公司的社保能申请缓缴吗？", None),   # a part with its own subject
+    ("我们公司有3项专利，能申请贷款贴息吗？", None),         # what the asker has
+    ("我正在休产假，社保能缓缴吗？", None),
+    ("公司违背了产假规定，能投诉吗？", "产假"),              # 违背了 carries nothing
 
 ])
 def test_which_questions_name_an_absent_thing(question, named):
@@ -502,6 +507,10 @@ def test_a_clause_on_the_counterpart_is_left_out_beside_one_on_what_is_asked():
     assert one_sided(contrasts, "有稳岗返还吗？单位社保又能减多少？", [c15, c16]) == set()
     # no clause on what is asked: that is a clash, not a clause to leave out
     assert one_sided(contrasts, "稳岗返还按多少比例返？", [c16]) == set()
+    # a clause naming what another contrast asks about is kept, and never every clause goes
+    c6, c24 = "异地就医医保报销执行同等报销比例", "灵活就业社会保险补贴政策期满仍未实现稳定就业的,可延长失业保险"
+    assert one_sided(contrasts, "异地就医医保报销比例一样吗？灵活就业人员的补贴能延长吗？", [c6, c24]) == set()
+    assert one_sided(contrasts, "医保和稳岗返还都有什么优惠？", ["失业保险稳岗返还", "职工基本医疗保险单位缴费"]) == set()
 
 
 def test_a_rate_of_the_refund_is_not_answered_with_the_contribution_relief(policy_bot):
