@@ -640,11 +640,12 @@ class ExtractiveAnswerer:
             return self._refusal("outside_topic", lang, retrieved, conf, query=query, topic=topic)
 
         chosen, sure = (about, about) if about else self._choose(hits, ev, question, mode, chunking)
-        aside_clauses = set() if about else one_sided(self.contrasts, question, [h.clause.text for h in chosen])
-        # (never the only sure clause: then the contrast's clash below speaks instead)
-        if aside_clauses and any(h in sure for i, h in enumerate(chosen) if i not in aside_clauses):
-            chosen = [h for i, h in enumerate(chosen) if i not in aside_clauses]
-            sure = [h for h in sure if h in chosen]
+        if not about:
+            counterpart_only = one_sided(self.contrasts, question, [h.clause.text for h in chosen])
+            kept = [h for i, h in enumerate(chosen) if i not in counterpart_only]
+            # (never all the sure clauses: then the contrast's clash below speaks instead)
+            if counterpart_only and any(h in sure for h in kept):
+                chosen, sure = kept, [h for h in sure if h in kept]
         asks = split_parts(question) or [question]
         stated, missing = ([], []) if bare_lookup else settled(
             asks, [s for h in sure for s in self._relevant(h)], [h.clause.text for h in sure])

@@ -50,6 +50,9 @@ _COUNT = "(?:[0-9０-９]+|[一二两三四五六七八九十百千万]{2,}|[二
 # whether, not how much, so "比例" asks only with 多少/多大/几, and so do 税率, 费率 and
 # 利率 ("贷款利率有没有优惠" asks whether). "自己要掏多少钱" is
 # answered by "由财政给予补助" / "全额", which name no figure.
+# A rate is stated by a figure, 成, 减半 or 倍 (the word 比例 alone states none).
+_RATE_STATED = r"%|％|[一二三四五六七八九]成|减半|倍"
+
 QUANTITIES = [
     Ask("具体比例", "the rate",
         re.compile(r"比例(具体|到底|大概|现在|一般|能|会)?(是|为|有|按)?(多少|多大|几(?!天|个?月|年|周|号))|(多少|多大)的?比例"
@@ -57,10 +60,10 @@ QUANTITIES = [
                    r"[\u4e00-\u9fff]率(具体|到底|现在)?(是|为|有)?(多少|多大)|^[^，,。？?\s]{2,10}(比例|税率|费率|利率)[？?]?$|"
                    r"percentage|"
                    r"\brates?\b", re.I),
-        re.compile(r"%|％|[一二三四五六七八九]成|减半|倍"), True),
+        re.compile(_RATE_STATED), True),
     # "按什么比例报销" asks which rate, and a rule naming it answers ("执行同等报销比例");
     # "绩效奖金按什么比例上浮" is not answered by a clause that names no rate at all.
-    Ask("具体比例", "the rate", re.compile(r"(什么|啥)(样的)?比例"), re.compile(r"%|％|[一二三四五六七八九]成|减半|倍|比例"), True),
+    Ask("具体比例", "the rate", re.compile(r"(什么|啥)(样的)?比例"), re.compile(rf"{_RATE_STATED}|比例"), True),
     # How often ("多久送一次") is stated by a frequency: "坚持每天向湖北…运送蔬菜".
     Ask("多久一次", "how often",
         re.compile(r"(多久|多长时间|几天|几个?月|几周)[^\s，,。；;？?]{0,4}一次(?!性)|how often", re.I),
