@@ -41,7 +41,7 @@ _COUNT_UNITS = {"个": ("个(?!人|税|月|小时|工作日)", "个(?!月|小时
                 "所": ("所(?!得)", "所"), "台": ("台(?!阶)", "台"), "张": ("张", "张"), "批": ("批(?!准)", "批"),
                 "座": ("座", "座"), "人": ("人(?!民币|次)|名(?!额|单)|位", _PEOPLE)}
 _COUNT_UNITS["个"] = (_COUNT_UNITS["个"][0], "|".join(stated for _, stated in _COUNT_UNITS.values()))
-_COUNTED_BY_JI = ("家", "辆", "项")
+_COUNTED_BY_JI = ("家", "辆", "项", "张")
 # A count is a number: "一户一档", "一条龙", "一项一议" state none.
 _COUNT = "(?:[0-9０-９]+|[一二两三四五六七八九十百千万]{2,}|[二两三四五六七八九十])"
 
@@ -115,6 +115,20 @@ DETAILS = [
         re.compile(r"(哪个|什么|哪款|哪一个)\s*(app|软件|应用|小程序|公众号|客户端)|(怎么|如何|在哪|去哪)(里|儿)?"
                    r"(下载|安装)|下载安装|which app|download", re.I),
         re.compile(r"(?<![a-z])app(?![a-z])|软件|小程序|公众号|客户端|下载", re.I), False),
+    # Which platform ("消费券在哪个平台领") is one a sentence names ("“泉贸通”融资平台") or
+    # says to use: "搭建文旅产业国际交易交流平台" in 第35条 builds one, which is not where
+    # vouchers are claimed.
+    Ask("在哪个平台办理", "which platform to use",
+        re.compile(r"(哪个|哪一个|什么|啥|哪家)\s*平台|which platform", re.I),
+        re.compile(r"(通过|登录|在|依托)[^，,。；;]{0,12}平台|[”\"」][^，,。；;]{0,6}平台|平台(申请|申报|办理|受理|领取|发放)"
+                   r"|(?<![a-z])app(?![a-z])|小程序|公众号"
+                   r"|客户端", re.I), True),
+    # When a measure starts or is paid ("消费券什么时候发", "什么时候开始减免") is stated by a
+    # date or a start in the sentences that match.
+    Ask("具体时间", "when",
+        re.compile(r"(什么|啥)时候(开始|才)?(发|发放|开始|启动|实施|执行|开放|兑现|落地|出台|能领|能用|可以领|可以用)|何时(发|开始|实施|启动)"
+                   r"|when (will|does|do|is|are)\b.{0,30}\b(start|begin|issued?|released?|available|paid)\b", re.I),
+        re.compile(r"\d{1,2}\s*月(\s*\d{1,2}\s*日)?|之日起|即日起|起|月底|年底|年末|开始"), True),
     # Whether two measures stack is a rule a policy states in so many words ("不重复享受",
     # "可叠加", "就高"), or not at all.
     Ask("能否同时享受", "whether they can be combined",

@@ -152,7 +152,10 @@ _NEW_POLICY = re.compile(r"新政策|新的政策|新出台|又出了|又出台|
 _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
-_PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的)")
+_PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的"
+                                      r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|是怎么规定|有什么规定))")
+# A place the document names as one of its districts ("莱芜高新区") is its own.
+_DISTRICT = r"(高新区|开发区|新区|[区县])"
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音|投资者|投资人|商人|客商|同胞|居民|企业家)")
 # An English place is asked about only as the subject or owner of a policy ("Does Qingdao
 # offer the same…", "qingdao's rent relief"); "my hometown in Henan", "Hangzhou workers",
@@ -185,6 +188,8 @@ _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多
 # place asked about.
 _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
                             rf"(不|有(什么|啥|何)?)?{_LIKE_OR_UNLIKE}")
+# Nor is a place denied ("registered in 青岛, not 济南", "公司不在济南").
+_HOME_DENIED = re.compile(r"(\bnot|不是|不在|并非|而非)\s*(in\s+|在)?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,7 @@ class OutsideTerms:
 
     absent: dict[str, str]   # each word of a group the document never mentions → the group's first word
     away: list[str]          # places the document never mentions
-    home: list[str]          # places it does: a question naming one asks about the document's place
+    home: list[str]          # the document's own place: a question naming it asks about the document's place
     mentioned: list[str] = field(default_factory=list)  # groups the document mentions (first words): set aside
     years: list[int] = field(default_factory=list)      # the years the document names
     # groups the document names only in their setting (first word → the setting's words):
@@ -275,6 +280,11 @@ class OutsideTerms:
     away_english: dict[str, re.Pattern] = field(default_factory=dict)
     # longer words a group's words do not count inside (first word → those words)
     not_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # places the document names in passing ("向湖北、北京、上海运送蔬菜"): naming one asks
+    # nothing of the document's place, and asks about that place's own policy only as
+    # another place's is asked about in a question naming the document's ("上海对奶茶店
+    # 出台了哪些扶持措施", "上海那边")
+    passing: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, groups: list[TermGroup], places: list[str], document: str) -> OutsideTerms:
@@ -302,11 +312,17 @@ class OutsideTerms:
         # Chinese document names.
         names = [p.partition("=") for p in places]
         chinese = list(dict.fromkeys(zh for zh, _, _ in names))
-        return cls(absent, [zh for zh in chinese if zh not in text], [zh for zh in chinese if zh in text],
+        # The document's own place is the one it names most, with those it names as its
+        # districts ("莱芜高新区"); the rest it names in passing.
+        counts = {zh: text.count(zh) for zh in chinese if zh in text}
+        home = [zh for zh, n in counts.items()
+                if n == max(counts.values()) or re.search(re.escape(zh) + _DISTRICT, text)]
+        return cls(absent, [zh for zh in chinese if zh not in text], home,
                    mentioned, years, in_setting, setting_sentence,
                    {en: re.compile(_EN_PLACE_ASKED.format(place=re.escape(en)))
                     for zh, _, en in names if en and zh not in text},
-                   {g.words[0]: g.not_in for g in groups if g.not_in and g.words[0] not in mentioned})
+                   {g.words[0]: g.not_in for g in groups if g.not_in and g.words[0] not in mentioned},
+                   [zh for zh in counts if zh not in home])
 
     def later_year(self, piece: str) -> str | None:
         """A year after every year the document names ("2022年还发不发消费券"): a 2020
@@ -357,12 +373,12 @@ class OutsideTerms:
         for place, asked in self.away_english.items():
             if asked.search(piece):
                 return place.title()
-        for place in self.away:
+        for place in self.away + self.passing:
             for m in re.finditer(re.escape(place), piece):
                 after = piece[m.end():]
                 if _PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()]) or _PLACE_AS_ORIGIN_AFTER.search(after):
                     continue
-                if places or _PLACE_ASKED_ABOUT_AFTER.search(after):
+                if (places and place in self.away) or _PLACE_ASKED_ABOUT_AFTER.search(after):
                     return place
         return None
 
@@ -372,7 +388,8 @@ class OutsideTerms:
         document's own)."""
         # "青岛的社保减免跟济南一样吗" names the document's place only to compare with it.
         asked_of = _HOME_COMPARED.sub("", fold(question))
-        places = not any(p in asked_of for p in self.home)
+        places = not any(not _HOME_DENIED.search(asked_of[:m.start()])
+                         for p in self.home for m in re.finditer(re.escape(p), asked_of))
         year = self.dated(question)
         if year:
             return year

@@ -126,6 +126,9 @@ def test_which_rate_is_answered_by_a_rule_naming_it_but_not_by_a_clause_naming_n
     ("返岗通勤车一天跑几趟？", "车次、班次"),
     ("公交车恢复以后每天要跑几趟？", "车次、班次"),
     ("盖厂房的手续得跑上几趟？", "怎么申请、在哪领取"),
+    ("文旅消费券在哪个平台上领？", "在哪个平台办理"),
+    ("消费券什么时候发？", "具体时间"),
+    ("社保减免从什么时候开始执行？", "具体时间"),
 ])
 def test_details_asked(question, name):
     assert [a.name for a in asked(question)] == [name]
@@ -219,7 +222,8 @@ def test_each_detail_states_pattern_matches_a_passage_that_gives_it():
              "能否同时享受": "同一企业不重复享受", "后来的调整": None,
              "实际发放情况": "截至3月底已发放补贴1.2亿元", "需要的材料和表格": "申请时提交营业执照复印件等材料",
              "负责的部门": "向市人力资源社会保障局提出申请", "怎么申请、在哪领取": "加快推动线上登记失业和申领失业保险金",
-             "到账时间": "资金在5个工作日内拨付到位", "是否合法": "不得随意解除劳动合同"}
+             "到账时间": "资金在5个工作日内拨付到位", "是否合法": "不得随意解除劳动合同",
+             "在哪个平台办理": "通过“济企通”平台申报", "具体时间": "自2020年2月起执行"}
     for ask in DETAILS:
         # (what became of a measure later no passage of the document states)
         assert given[ask.name] is None or states(ask, given[ask.name]), ask.name
@@ -236,7 +240,7 @@ def test_settled_sorts_the_parts_asks_into_stated_and_open():
     parts = ["消费券一共发多少钱", "在哪个APP上领", "每人能领几张"]
     stated, open_ = settled(parts, [CLAUSE_35], [CLAUSE_35])
     assert [a.name for a in stated] == ["具体金额"]
-    assert [a.name for a in open_] == ["用哪个APP、怎么下载"]
+    assert [a.name for a in open_] == ["用哪个APP、怎么下载", "具体数量"]
     # A detail is looked for in the whole clause; a hotline number answers "电话是多少".
     phone = next(a for a in DETAILS if a.name == "电话号码")
     assert settled(["反映问题打什么电话"], [], [CLAUSE_18]) == ([phone], [])
@@ -374,3 +378,23 @@ def test_a_count_asked_in_ge_is_stated_in_any_measure_word():
 
 def test_later_revisions_are_after_the_document():
     assert [a.name for a in asked("这份意见后来有没有修订过？")] == ["后来的调整"]
+
+
+def test_a_platform_is_one_named_or_used_not_one_built():
+    platform = next(a for a in DETAILS if a.name == "在哪个平台办理")
+    assert not states(platform, "利用自由贸易试验区济南片区搭建文旅产业国际交易交流平台")
+    assert states(platform, "推动“泉贸通”融资平台上线并加快推广")
+    assert states(platform, CLAUSE_18)
+    _, open_ = settled(["文旅消费券在哪个平台领", "什么时候发"], [CLAUSE_35], [CLAUSE_35])
+    assert [a.name for a in open_] == ["在哪个平台办理", "具体时间"]
+
+
+def test_when_is_stated_by_a_date_or_a_start():
+    when = next(a for a in DETAILS if a.name == "具体时间")
+    assert states(when, "2020年2月起,免征中小微企业基本养老、失业、工伤保险单位缴费部分")
+    assert not states(when, CLAUSE_35)
+
+
+def test_vouchers_counted_in_zhang_ask_a_number():
+    assert [a.name for a in asked("每人能领几张？")] == ["具体数量"]
+    assert not states(asked("每人能领几张？")[0], CLAUSE_35)

@@ -296,6 +296,13 @@ def test_seed_names_nucleic_acid_tests_only_for_prisons_and_the_cdc(policy_bot):
     assert not a.refused and a.citations[0]["number"] == 3, a.text
 
 
+def test_seed_names_trade_ins_only_for_cars(policy_bot):
+    a, _ = policy_bot.ask("买冰箱洗衣机以旧换新有没有政府补贴？")
+    assert a.refused and a.reason == "outside_term" and "开展汽车以旧换新" in a.text
+    a, _ = policy_bot.ask("想把家里的老车换辆新能源的，有没有以旧换新补贴？")
+    assert not a.refused and a.citations[0]["number"] == 34
+
+
 def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     a, _ = policy_bot.ask("一般工商业用电电价有没有阶段性下调？")
     assert a.refused and a.reason == "outside_term" and "“电费”" in a.text
@@ -379,7 +386,10 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("我们公司有3项专利，能申请贷款贴息吗？", None),         # what the asker has
     ("我正在休产假，社保能缓缴吗？", None),
     ("公司违背了产假规定，能投诉吗？", "产假"),              # 违背了 carries nothing
-
+    ("厂里发的防疫补贴要交个税吗？", "所得税"),
+    ("Registered in 青岛, not 济南. 青岛的社保减免 is it the same?", "青岛"),   # 济南 denied
+    ("公司不在济南，在青岛，社保能免吗？", "青岛"),
+    ("买冰箱洗衣机以旧换新有没有补贴？", "以旧换新"),        # 汽车 only in the document
 ])
 def test_which_questions_name_an_absent_thing(question, named):
     from bot.answer import _parts_asking
@@ -442,6 +452,27 @@ def test_seed_answers_a_thing_named_where_the_document_names_it_and_quotes_where
     a, _ = policy_bot.ask("公司经营困难，住房公积金能缓缴吗？能缓几个月？")
     assert a.refused and a.reason == "outside_term" and a.citations == []
     assert "只在“加大稳岗返还,减轻残保金、住房公积金负担”" in a.text and "没有提到" not in a.text
+
+
+def test_a_place_named_in_passing_is_not_the_documents_own():
+    # 济南 is named most and 莱芜 as one of its districts: they are the document's own
+    # place; 上海 only as where vegetables go.
+    terms = OutsideTerms.build(*read_terms(TERMS), document=(
+        "济南市：向湖北、上海运送蔬菜。区县(含济南高新区、莱芜高新区)。济南企业贷款延期。济南。"))
+    assert terms.home == ["莱芜", "济南"] and terms.passing == ["上海", "湖北"]
+    from bot.answer import _parts_asking
+
+    def named(question):
+        return terms.outside(question, _parts_asking(question))
+
+    # asked about as the maker of its own policy, or compared with the document's place
+    assert named("上海对奶茶店出台了哪些扶持措施？和济南比哪个力度大？") == "上海"
+    assert named("上海那边的小微企业社保免几个月？") == "上海"
+    # named in passing it asks nothing of its own, nor does it name the document's place
+    assert named("从上海回来要隔离几天？") is None
+    assert named("给湖北运送蔬菜的车有补贴吗？") is None
+    assert named("上海的公司在济南开分店，社保能免吗？") is None
+    assert named("莱芜那边的小矿山有啥保险要求？") is None
 
 
 @pytest.mark.parametrize("question, clause", [
