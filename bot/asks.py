@@ -233,10 +233,10 @@ DETAILS = [
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
 
-# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "几周都回不了家" describe ("my father has dialysis several times a week"); they
+# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事合伙", "几周都回不了家" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与])几(?=个)|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.
@@ -247,13 +247,13 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-_PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县)|一个人|一人|人均|面值"
+PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县)|一个人|一人|人均|面值"
                              r"|各(区县|区|县|街道|乡镇)\S{0,4}(分别|各自|额度)|per (person|head|household|voucher)",
                              re.I)
 # Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.
 HOW_TO_APPLY = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")
 _AMOUNTS = [a for a in QUANTITIES if a.name in ("具体金额", "具体数额")]
-_PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
+PER_UNIT_STATED = re.compile(r"每|人均|/人|按.{0,8}标准")
 
 
 def asked(text: str) -> list[Ask]:
@@ -328,8 +328,13 @@ def _direction_only(ask: Ask, part: str, sentences: list[str]) -> bool:
     # ("风险补偿比例提高到多少" names nothing of "20亿元…贷款风险补偿资金池" beyond
     # the direction's own "贷款风险补偿".)
     named = _ASK_WORDS.sub("", asked_chars)
-    for _, _, shared in subjects:
-        named = named.replace(shared, " ")
+    # (what the direction's own phrase names is no more: "单笔最高能贷多少" of "降低小微企业创业
+    # 担保贷款申请条件" names 小微企业 there too, not only in "…20亿元中小微企业贷款风险补偿资金池")
+    for phrase, _, _ in subjects:
+        run = _shared_run(named, phrase)
+        while len(run) >= _NAMED_RUN:
+            named = named.replace(run, " ")
+            run = _shared_run(named, phrase)
     return not any(len(_shared_run(named, p)) >= _NAMED_RUN for p in stating)
 
 
@@ -347,8 +352,8 @@ def settled(parts: list[str], sentences: list[str], clauses: list[str]) -> tuple
             passages = sentences if ask.in_sentences else clauses
             # An amount per person or place asks for a rate ("消费券每人能领多少", "按每个小区
             # 补多少"), which a total ("推出2000万元消费券") does not state.
-            if ask in _AMOUNTS and _PER_UNIT_ASKED.search(fold(part)):
-                passages = [p for p in passages if _PER_UNIT_STATED.search(p)]
+            if ask in _AMOUNTS and PER_UNIT_ASKED.search(fold(part)):
+                passages = [p for p in passages if PER_UNIT_STATED.search(p)]
             said = any(states(ask, p) for p in passages)
             if said and ask in QUANTITIES and _direction_only(ask, part, passages):
                 said = False

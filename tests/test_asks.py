@@ -28,6 +28,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("在那边医院看了病住了几天", False),                     # a stay, told (a part ends there)
     ("集中隔离要住了几天才能解除？", True),
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
+    ("我和几个老同事合伙办了个小微企业，贷款门槛是不是降了？", False),   # who the asker is with
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("现在拿不出来，会被强制执行、上限制高消费名单吗？", False),
     ("被列上限制消费名单的企业能申请贴息吗？", False),
@@ -332,6 +333,8 @@ def test_a_measure_stated_as_a_direction_names_no_figure():
     # The sentence's 20亿元 is the fund's, not the loan's.
     figure = next(a for a in QUANTITIES if a.name == "具体数额")
     assert settled(["创业担保贷款最高能贷多少"], [CLAUSE_14], [CLAUSE_14]) == ([], [figure])
+    # 小微企业 is the direction's own word too, not more of the question named beside the 20亿元
+    assert settled(["小微企业的创业担保贷款单笔最高能贷多少"], [CLAUSE_14], [CLAUSE_14]) == ([], [figure])
     stated, open_ = settled(["风险补偿比例具体提高到多少"], [CLAUSE_14], [CLAUSE_14])
     assert stated == [] and open_ != []
     # a second direction beside it is a measure of its own, even with the same verb

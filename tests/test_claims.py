@@ -76,3 +76,13 @@ def test_unfounded_claims_are_those_no_clause_states_nor_corrects():
     # A figure another clause states is not unfounded, only uncited.
     assert unfounded_claims("听说每人补1000元", [C16], doc) == []
     assert unfounded_claims("社保能免几个月？", [C16], doc) == []
+
+
+def test_an_amount_claimed_per_person_is_unfounded_beside_a_total(policy_bot):
+    # 第35条 states 2000万元 of vouchers in all, no amount per person
+    a, _ = policy_bot.ask("听说消费券每人能领200块，是真的吗？")
+    assert a.refused and a.reason == "not_stated" and "200块" in a.text and a.citations == []
+    # 第24条 states 1000元 per person: the claim is corrected, not declined
+    a, _ = policy_bot.ask("听说新招一个人每人补2000元，是真的吗？")
+    assert not a.refused and a.citations[0]["number"] == 24
+    assert "2000元" in a.text.split("\n")[0] and "1000元" in a.text
