@@ -473,7 +473,7 @@ _HOW = re.compile(r"怎么办|咋办|如何办")
 
 
 # Words any question and any topic may share ("补贴多少", "疫情期间能不能申请").
-_COMMON_TERMS = frozenset("补贴 补助 多少 怎么 政策 文件 疫情 期间 能不 可以 有没 没有 现在 济南 申请 一个 减免 规定 标准".split())
+_COMMON_TERMS = frozenset("补贴 补助 多少 怎么 政策 文件 疫情 期间 能不 可以 有没 没有 现在 济南 申请 一个 减免 缓交 缓缴 规定 标准".split())
 
 
 def _shares_a_word(question_terms: set[str], text: str) -> bool:

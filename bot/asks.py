@@ -233,10 +233,10 @@ DETAILS = [
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
 ]
 
-# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事合伙", "几周都回不了家" describe ("my father has dialysis several times a week"); they
+# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事合伙", "我们几个店员", "几周都回不了家" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与])几(?=个)|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与们])几(?=个)|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

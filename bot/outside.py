@@ -232,9 +232,9 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 
 
 # What the asker says happened to a thing ("工资都快发不出来了", "车贷也逾期了一个月", "房租还得
-# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了", "电费都拖着") tells their situation, and what
-# the asker's business sells ("卖康复辅具的小公司") who they are; the question asks
-# about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
+# 照交", "租金收不上来", "房租工资压得喘不过气", "产假快休完了", "电费都拖着") tells
+# their situation, and what the asker's business sells ("卖康复辅具的小公司") who they are; the
+# question asks about something else ("社保想先缓一缓", "会不会被记成失信", "房产税能减免吗").
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
@@ -249,16 +249,22 @@ def _without(text: str, words: tuple[str, ...]) -> str:
 
 
 # What the asker carries or pays off tells their situation too ("家里还背着车贷房贷", "省下来的钱
-# 拿去还车贷").
-_TOLD_BEFORE = re.compile(r"(背着|(?<!违)背了|拿去还|用来还|拿来还)\S{0,2}$")
+# 拿去还车贷"), and what a loan is for ("想贷款周转发工资").
+_TOLD_BEFORE = re.compile(r"(背着|(?<!违)背了|拿去还|用来还|拿来还)\S{0,2}$|(想贷款|借钱|周转)\S?$")
+# So does what the asker says they are, the word ending the clause ("我是在济南干活的育儿嫂，…",
+# "我们是宠物医院，…"); "我是想问房租能不能减" still asks.
+_WHO_BEFORE = re.compile(r"(我|俺|我们|俺们|咱们|本人|我家|我们家)(是|就是)(?!想?问|说)[^，,。；;？?！!\s]{0,10}$")
+_CLAUSE_ENDS = re.compile(r"^\s*([，,。；;！!]|$)")
 
 
 def _asked_about(word: str, text: str) -> bool:
     """Does the (folded) text name the word other than to tell what happened to it?"""
     if not mentions(word, text):
         return False
-    return word.isascii() or any(not _TOLD_AFTER.search(text[m.end():]) and not _TOLD_BEFORE.search(text[:m.start()])
-                                 for m in re.finditer(re.escape(word), text))
+    return word.isascii() or any(
+        not _TOLD_AFTER.search(text[m.end():]) and not _TOLD_BEFORE.search(text[:m.start()])
+        and not (_WHO_BEFORE.search(text[:m.start()]) and _CLAUSE_ENDS.match(text[m.end():]))
+        for m in re.finditer(re.escape(word), text))
 
 
 @dataclass

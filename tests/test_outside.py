@@ -298,6 +298,12 @@ def test_seed_names_nucleic_acid_tests_only_for_prisons_and_the_cdc(policy_bot):
     assert not a.refused and a.citations[0]["number"] == 3, a.text
 
 
+def test_a_tax_question_sharing_only_relief_verbs_with_a_topic_is_the_tax_clauses(policy_bot):
+    # e5 puts 税费 next to 水费; the question shares only 减免/缓交 with the 水电气 topic
+    a, _ = policy_bot.ask("税费方面这次都有啥减免或者缓交的政策？")
+    assert not a.refused and a.citations[0]["number"] == 15, a.text
+
+
 def test_seed_names_trade_ins_only_for_cars(policy_bot):
     a, _ = policy_bot.ask("买冰箱洗衣机以旧换新有没有政府补贴？")
     assert a.refused and a.reason == "outside_term" and "开展汽车以旧换新" in a.text
@@ -393,6 +399,11 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("营业执照过期了能延期吗？", "许可证"),
     ("营业执照变更能不能不跑大厅，在网上办？", None),     # the way of a procedure, 第19条's
     ("我们宠物医院亏损能往后结转几年？", None),            # what the asker runs
+    ("我是在济南干活的育儿嫂，回不了济南，在老家看病能报销吗？", None),   # who the asker is
+    ("我是想问请月嫂有没有补贴？", "月嫂"),                           # ...but asked about
+    ("想贷款周转发工资，有什么渠道帮企业和银行对接？", None),           # what the loan is for
+    ("就问个税上的事：亏损能往后结转几年？", None),                     # 问个 税上的事
+    ("给员工买口罩消毒液，这些防疫开支政府能报销吗？", "防疫开支"),
     ("Registered in 青岛, not 济南. 青岛的社保减免 is it the same?", "青岛"),   # 济南 denied
     ("公司不在济南，在青岛，社保能免吗？", "青岛"),
     ("买冰箱洗衣机以旧换新有没有补贴？", "以旧换新"),        # 汽车 only in the document
