@@ -247,7 +247,7 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县)|一个人|一人|人均|面值"
+PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县|店|网店|门店|公司|厂)|一个人|一人|人均|面值"
                              r"|各(区县|区|县|街道|乡镇)\S{0,4}(分别|各自|额度)|per (person|head|household|voucher)",
                              re.I)
 # Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.

@@ -152,8 +152,9 @@ _NEW_POLICY = re.compile(r"新政策|新的政策|新出台|又出了|又出台|
 _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注册|买|贷|借|入职|毕业|出生|生|办|签|盖|建|租|来|回)")
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
-_PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|市的"
-                                      r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|是怎么规定|有什么规定))")
+_PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|的具体|市的"
+                                      r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|出的|出了|发的|发了"
+                                      r"|是怎么规定|有什么规定))")
 # A place the document names as one of its districts ("莱芜高新区") is its own.
 _DISTRICT = r"(高新区|开发区|新区|[区县])"
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音|投资者|投资人|商人|客商|同胞|居民|企业家)")
@@ -186,8 +187,10 @@ _FOLLOWS_ON = re.compile(r"^(最长|最多|最高|最低|多久|多长时间|多
 
 # A place named as the yardstick of a comparison ("跟济南一样吗", "和济南比") is not the
 # place asked about.
-_HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里)?的?\s*(政策|措施|规定|标准)?\s*"
-                            rf"(不|有(什么|啥|何)?)?{_LIKE_OR_UNLIKE}")
+_HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这边|这里|这个|这份)?的?\s*(政策|措施|规定|标准)?\s*"
+                            rf"(不|有(什么|啥|何)?)?{_LIKE_OR_UNLIKE}"
+                            # ("济南跟杭州比政策一样吗": the yardstick first)
+                            rf"|[\u4e00-\u9fff]{{2,3}}(?=(跟|和|与|同)\s*[\u4e00-\u9fff]{{2,3}}\s*{_LIKE_OR_UNLIKE})")
 # Nor is a place denied ("registered in 青岛, not 济南", "公司不在济南").
 _HOME_DENIED = re.compile(r"(\bnot|不是|不在|并非|而非)\s*(in\s+|在)?\s*$", re.I)
 
@@ -239,7 +242,7 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
 _TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,2}的小?(公司|店|门店|企业|厂|铺子)|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
-                         r"|(照交|照付|照样)(?![^，,。]*(吗|么|不|没|\?)))")
+                         r"|(照交|照付|照样|还得交|还要交)(?![^，,。]*(吗|么|不|没|\?))|(完全|全都|都|全)?停了)")
 
 
 def _without(text: str, words: tuple[str, ...]) -> str:
@@ -251,9 +254,10 @@ def _without(text: str, words: tuple[str, ...]) -> str:
 # What the asker carries or pays off tells their situation too ("家里还背着车贷房贷", "省下来的钱
 # 拿去还车贷"), and what a loan is for ("想贷款周转发工资").
 _TOLD_BEFORE = re.compile(r"(背着|(?<!违)背了|拿去还|用来还|拿来还)\S{0,2}$|(想贷款|借钱|周转)\S?$")
-# So does what the asker says they are, the word ending the clause ("我是在济南干活的育儿嫂，…",
-# "我们是宠物医院，…"); "我是想问房租能不能减" still asks.
-_WHO_BEFORE = re.compile(r"(我|俺|我们|俺们|咱们|本人|我家|我们家)(是|就是)(?!想?问|说)[^，,。；;？?！!\s]{0,10}$")
+# So does what the asker says they are or sell, the word ending the clause ("我是在济南干活的育儿嫂，…",
+# "我们是宠物医院，…", "我在抖音帮景区卖门票，…"); "我是想问房租能不能减" still asks.
+_WHO_BEFORE = re.compile(r"(我|俺|我们|俺们|咱们|本人|我家|我们家)(是|就是|在[^，,。；;？?！!\s]{0,8}?(卖|做|干|开))(?!想?问|说)"
+                         r"[^，,。；;？?！!\s]{0,10}$")
 _CLAUSE_ENDS = re.compile(r"^\s*([，,。；;！!]|$)")
 
 

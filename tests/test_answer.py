@@ -877,3 +877,19 @@ def test_a_clause_set_aside_for_its_unnamed_subject_does_not_come_back_as_bm25s_
     # 第28条 (poverty) is BM25's best for "每人每月补贴多少" but names a subject the question lacks.
     a = ask("养老院护工每人每月补贴多少？")
     assert 28 not in cited(a), a.text
+
+
+@pytest.mark.parametrize("question", [
+    "被物流公司辞了，失业登记和领失业金是不是非得跑一趟现场？",
+    "店里裁了两个员工,他们要领失业保险金,必须去现场排队办吗?",
+])
+def test_the_way_asked_after_the_askers_situation_is_answered_from_its_own_words(policy_bot, question):
+    # whole, the telling drags the question below the refusal threshold (0.37–0.41)
+    a, _ = policy_bot.ask(question)
+    assert not a.refused and a.citations[0]["number"] == 24, a.text
+    assert "线上登记失业和申领失业保险金" in a.text
+
+
+def test_the_asking_words_alone_do_not_rescue_a_question_that_asks_no_way(policy_bot):
+    a, _ = policy_bot.ask("我是小区保安,要是在门口查体温被传染了新冠,算不算工伤?")
+    assert a.refused

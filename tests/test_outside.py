@@ -404,6 +404,13 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("想贷款周转发工资，有什么渠道帮企业和银行对接？", None),           # what the loan is for
     ("就问个税上的事：亏损能往后结转几年？", None),                     # 问个 税上的事
     ("给员工买口罩消毒液，这些防疫开支政府能报销吗？", "防疫开支"),
+    ("青岛对纺织企业出的扶持政策，跟济南这个比哪个力度大？", "青岛"),   # 济南 only as the yardstick
+    ("杭州那边补贴很多，济南跟杭州比政策一样吗？杭州的具体怎么补？", "杭州"),
+    ("我在抖音帮景区卖门票，消费券一共有多少钱的？", None),            # what the asker sells
+    ("直播带货完全停了，我这种能申请临时救助吗？", None),               # what happened to it
+    ("孩子学费还得交，失业金要去现场办吗？", None),
+    ("为了凑留学费用，贷款延期还了，会不会被记成失信？", None),         # 留学费 is no 学费
+    ("我的叉车证疫情期间过期了，能自动延期吗？", "叉车证"),
     ("Registered in 青岛, not 济南. 青岛的社保减免 is it the same?", "青岛"),   # 济南 denied
     ("公司不在济南，在青岛，社保能免吗？", "青岛"),
     ("买冰箱洗衣机以旧换新有没有补贴？", "以旧换新"),        # 汽车 only in the document
