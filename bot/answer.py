@@ -632,10 +632,13 @@ class ExtractiveAnswerer:
             term = self.outside_terms.outside(question, _parts_asking(question))
             if term:
                 # A thing the document names in one setting only is not "never mentioned":
-                # the reply quotes where it is named.
+                # the reply quotes where it is named; a place it names in passing is one
+                # whose own policy it does not cover.
                 where = self.outside_terms.setting_sentence.get(term)
+                key = ("outside_setting" if where else
+                       "outside_place" if term in self.outside_terms.passing else None)
                 return self._refusal("outside_term", lang, retrieved, conf, query=query, topic=term,
-                                     key="outside_setting" if where else None, where=where)
+                                     key=key, where=where)
         topic = (None if bare_lookup or overall or _quotes(question, hits)
                  else self._outside_topic(query_pieces(texts), ev, lang == "en", hits[0].clause.text))
         if topic:
@@ -672,8 +675,10 @@ class ExtractiveAnswerer:
         # An amount claimed per person ("听说消费券每人能领200块") is unfounded beside a clause
         # that states only a total ("推出2000万元消费券"): only its per-unit sentences count.
         per_unit = [s for t in cited for s in split_sentences(t) if PER_UNIT_STATED.search(s)]
+        claimed_per_unit = any(PER_UNIT_ASKED.search(segment) for segment in re.split(r"[，,。；;？?！!]", fold(question))
+                               if any(a.text in segment for a in wrong))
         if unfounded(wrong, cited, self._document_amounts) or (
-                wrong and PER_UNIT_ASKED.search(fold(question)) and unfounded(wrong, per_unit, self._document_amounts)):
+                claimed_per_unit and unfounded(wrong, per_unit, self._document_amounts)):
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="unfounded",
                                  claims="、".join(f"“{a.text}”" for a in wrong), **_clause_values(chosen[0].clause))
         # The amount a passage must show: what a part asks and the passages state.
@@ -782,7 +787,7 @@ class ExtractiveAnswerer:
         so, and all are answered this way, no unanswerable one. Without the way asked, the
         asking words alone answered 70 unanswerable questions for 10 answerable ones."""
         segments = [x for x in re.split(r"[，,]", question.strip()) if x.strip()]
-        if len(segments) < 2 or _ASKS_SOMETHING.search(segments[0]):
+        if len(segments) < 2 or _asks(segments[0]):
             return 0.0
         asking = "，".join(segments[1:])
         if not _THE_WAY_ASKED.search(asking):

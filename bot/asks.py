@@ -128,7 +128,7 @@ DETAILS = [
     Ask("具体时间", "when",
         re.compile(r"(什么|啥)时候(开始|才)?(发|发放|开始|启动|实施|执行|开放|兑现|落地|出台|能领|能用|可以领|可以用)|何时(发|开始|实施|启动)"
                    r"|when (will|does|do|is|are)\b.{0,30}\b(start|begin|issued?|released?|available|paid)\b", re.I),
-        re.compile(r"\d{1,2}\s*月(\s*\d{1,2}\s*日)?|之日起|即日起|起|月底|年底|年末|开始"), True),
+        re.compile(r"\d{1,2}\s*月(\s*\d{1,2}\s*日)?|之日起|即日起|起(?=[,，。；;]|实施|执行)|月底|年底|年末"), True),
     # Whether two measures stack is a rule a policy states in so many words ("不重复享受",
     # "可叠加", "就高"), or not at all.
     Ask("能否同时享受", "whether they can be combined",
@@ -236,7 +236,7 @@ DETAILS = [
 # "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事合伙", "我们几个店员", "几周都回不了家" describe ("my father has dialysis several times a week"); they
 # ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方" asks which, not
 # how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与们])几(?=个)|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与们])几(?=个(?!月|工作日|小时|星期))|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.

@@ -153,8 +153,10 @@ _YEAR_OF_THE_ASKER = re.compile(r"^\s*年?\s*(\d{1,2}\s*月)?\s*(开|成立|注�
 
 _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖籍)\s*$")
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|的具体|市的"
-                                      r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|出的|出了|发的|发了"
-                                      r"|是怎么规定|有什么规定))")
+                                      r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|是怎么规定|有什么规定"
+                                      r"|(出的|出了|发的|发了)[^，,。？?]{0,6}(政策|措施|规定|补贴)))")
+# Goods sent to a place the document names in passing ("往北京那边运送蔬菜") are no asking about it.
+_MOTION_BEFORE = re.compile(r"(往|向|去|到|运|回|从|发往|运往)\s*$")
 # A place the document names as one of its districts ("莱芜高新区") is its own.
 _DISTRICT = r"(高新区|开发区|新区|[区县])"
 _PLACE_AS_ORIGIN_AFTER = re.compile(r"^\s*(人|籍|户口|户籍|老家|口音|投资者|投资人|商人|客商|同胞|居民|企业家)")
@@ -191,8 +193,8 @@ _HOME_COMPARED = re.compile(r"(跟|和|与|同)\s*[\u4e00-\u9fff]{2,3}?(市|这�
                             rf"(不|有(什么|啥|何)?)?{_LIKE_OR_UNLIKE}"
                             # ("济南跟杭州比政策一样吗": the yardstick first)
                             rf"|[\u4e00-\u9fff]{{2,3}}(?=(跟|和|与|同)\s*[\u4e00-\u9fff]{{2,3}}\s*{_LIKE_OR_UNLIKE})")
-# Nor is a place denied ("registered in 青岛, not 济南", "公司不在济南").
-_HOME_DENIED = re.compile(r"(\bnot|不是|不在|并非|而非)\s*(in\s+|在)?\s*$", re.I)
+# Nor is a place denied ("registered in 青岛, not 济南", "公司不在济南"; "是不是在济南" asks).
+_HOME_DENIED = re.compile(r"(\bnot|(?<!是)不是|(?<!是)不在|并非|而非)\s*(in\s+|在)?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
 _TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,2}的小?(公司|店|门店|企业|厂|铺子)|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
-                         r"|(照交|照付|照样|还得交|还要交)(?![^，,。]*(吗|么|不|没|\?))|(完全|全都|都|全)?停了)")
+                         r"|(照交|照付|照样|还得交|还要交)(?![^，,。]*(吗|么|不|没|\?))|(完全|全都|都|全)?停了(?![^，,。]*(吗|么|\?)))")
 
 
 def _without(text: str, words: tuple[str, ...]) -> str:
@@ -255,9 +257,11 @@ def _without(text: str, words: tuple[str, ...]) -> str:
 # 拿去还车贷"), and what a loan is for ("想贷款周转发工资").
 _TOLD_BEFORE = re.compile(r"(背着|(?<!违)背了|拿去还|用来还|拿来还)\S{0,2}$|(想贷款|借钱|周转)\S?$")
 # So does what the asker says they are or sell, the word ending the clause ("我是在济南干活的育儿嫂，…",
-# "我们是宠物医院，…", "我在抖音帮景区卖门票，…"); "我是想问房租能不能减" still asks.
-_WHO_BEFORE = re.compile(r"(我|俺|我们|俺们|咱们|本人|我家|我们家)(是|就是|在[^，,。；;？?！!\s]{0,8}?(卖|做|干|开))(?!想?问|说)"
-                         r"[^，,。；;？?！!\s]{0,10}$")
+# "我们是宠物医院，…", "我在抖音帮景区卖门票，…"); "我是想问房租能不能减", "我是不是能延期还房贷"
+# still ask.
+_WHO_BEFORE = re.compile(r"(我|俺|我们|俺们|咱们|本人|我家|我们家)(是|就是|在[^，,。；;？?！!\s]{0,8}?(卖|做|干|开))"
+                         r"(?!不是|想|来|要|问|说|咨询|了解|打听)"
+                         r"((?!不是|能|可以|会|要|想|问|吗|么)[^，,。；;？?！!\s]){0,10}$")
 _CLAUSE_ENDS = re.compile(r"^\s*([，,。；;！!]|$)")
 
 
@@ -387,6 +391,8 @@ class OutsideTerms:
             for m in re.finditer(re.escape(place), piece):
                 after = piece[m.end():]
                 if _PLACE_AS_ORIGIN_BEFORE.search(piece[:m.start()]) or _PLACE_AS_ORIGIN_AFTER.search(after):
+                    continue
+                if place in self.passing and _MOTION_BEFORE.search(piece[:m.start()]):
                     continue
                 if (places and place in self.away) or _PLACE_ASKED_ABOUT_AFTER.search(after):
                     return place

@@ -882,6 +882,7 @@ def test_a_clause_set_aside_for_its_unnamed_subject_does_not_come_back_as_bm25s_
 @pytest.mark.parametrize("question", [
     "被物流公司辞了，失业登记和领失业金是不是非得跑一趟现场？",
     "店里裁了两个员工,他们要领失业保险金,必须去现场排队办吗?",
+    "前几天被物流公司辞了，失业登记和领失业金是不是非得跑一趟现场？",   # 前几天 tells
 ])
 def test_the_way_asked_after_the_askers_situation_is_answered_from_its_own_words(policy_bot, question):
     # whole, the telling drags the question below the refusal threshold (0.37–0.41)

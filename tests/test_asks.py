@@ -30,6 +30,7 @@ CLAUSE_35 = "开展惠民消费活动,面向景区、旅行社、影院、演艺
     ("俺家是养鸡的小户，也就几千只，那个财政奖补俺能申请不？", False),
     ("我和几个老同事合伙办了个小微企业，贷款门槛是不是降了？", False),   # who the asker is with
     ("我们几个店员失业了，失业金能在网上申请吗？", False),
+    ("失业金我们几个月能领完？", True),                       # 几个月 still asks
     ("会不会被强制执行、上限高名单？", False),     # 限制高消费, not a ceiling
     ("现在拿不出来，会被强制执行、上限制高消费名单吗？", False),
     ("被列上限制消费名单的企业能申请贴息吗？", False),
@@ -397,6 +398,7 @@ def test_when_is_stated_by_a_date_or_a_start():
     when = next(a for a in DETAILS if a.name == "具体时间")
     assert states(when, "2020年2月起,免征中小微企业基本养老、失业、工伤保险单位缴费部分")
     assert not states(when, CLAUSE_35)
+    assert not states(when, "统筹用于扶持企业度过难关,一起开始推动复工")     # 一起, 开始 fix no time
 
 
 def test_vouchers_counted_in_zhang_ask_a_number():

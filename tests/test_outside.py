@@ -304,6 +304,12 @@ def test_a_tax_question_sharing_only_relief_verbs_with_a_topic_is_the_tax_clause
     assert not a.refused and a.citations[0]["number"] == 15, a.text
 
 
+def test_a_place_named_in_passing_is_declined_as_another_places_policy_not_as_unmentioned(policy_bot):
+    a, _ = policy_bot.ask("上海对奶茶店出台了哪些扶持措施？和济南比哪个力度大？")
+    assert a.refused and a.reason == "outside_term" and "“上海”那边的政策" in a.text
+    assert "没有提到" not in a.text     # the document does name 上海 (vegetables sent there)
+
+
 def test_seed_names_trade_ins_only_for_cars(policy_bot):
     a, _ = policy_bot.ask("买冰箱洗衣机以旧换新有没有政府补贴？")
     assert a.refused and a.reason == "outside_term" and "开展汽车以旧换新" in a.text
@@ -411,6 +417,14 @@ def test_seed_names_electricity_only_for_cold_storage(policy_bot):
     ("孩子学费还得交，失业金要去现场办吗？", None),
     ("为了凑留学费用，贷款延期还了，会不会被记成失信？", None),         # 留学费 is no 学费
     ("我的叉车证疫情期间过期了，能自动延期吗？", "叉车证"),
+    # (a review's cases)
+    ("房产税和城镇土地使用税这两个税今年能减免吗？", None),            # 两个税 is no 个税
+    ("疫情期间哪个税可以缓缴？", None),
+    ("公司在青岛，是不是在济南注册才能享受社保减免", None),           # 是不是 is no denial
+    ("我是不是能延期还房贷？", "房贷"),                               # a question, not who the asker is
+    ("我们是不是可以缓交物业费", "物业费"),
+    ("我们员工轮休，社保能减免吗？", None),
+    ("物业费停了吗？", "物业费"),                                     # 停了吗 asks
     ("Registered in 青岛, not 济南. 青岛的社保减免 is it the same?", "青岛"),   # 济南 denied
     ("公司不在济南，在青岛，社保能免吗？", "青岛"),
     ("买冰箱洗衣机以旧换新有没有补贴？", "以旧换新"),        # 汽车 only in the document
@@ -494,6 +508,9 @@ def test_a_place_named_in_passing_is_not_the_documents_own():
     assert named("上海那边的小微企业社保免几个月？") == "上海"
     # named in passing it asks nothing of its own, nor does it name the document's place
     assert named("从上海回来要隔离几天？") is None
+    assert named("每天往上海那边运送蔬菜的企业有补贴吗？") is None      # where goods go
+    assert named("在上海给员工发了口罩的企业能报销吗？") is None          # an act, not a policy
+    assert named("上海给家政员工发了上岗补贴，济南这边呢？") == "上海"
     assert named("给湖北运送蔬菜的车有补贴吗？") is None
     assert named("上海的公司在济南开分店，社保能免吗？") is None
     assert named("莱芜那边的小矿山有啥保险要求？") is None
