@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .retrieve import DOCUMENT_BY_COUNT, THIS_COUNT, Evidence, Hit, HybridSearch, lookup_number, without_lookup
-from .asks import HOW_TO_APPLY, PER_UNIT_ASKED, PER_UNIT_STATED, QUANTITIES, VAGUE_NUMBER, asked, settled, states
+from .asks import HOW_TO_APPLY, QUANTITIES, VAGUE_NUMBER, asked, settled, states
 from .claims import stated_amounts, unfounded, unsupported
 from .outside import Contrast, OutsideTerms, OutsideTopics, Subject, clash, one_sided, subject_unnamed
-from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, split_sentences, terms
+from .text import clean_spaces, cn_to_int, fold, has_traditional, is_mostly_latin, terms
 
 MAX_QUESTION = 1000
 
@@ -672,13 +672,7 @@ class ExtractiveAnswerer:
                                  **_clause_values(chosen[0].clause))
         cited = [h.clause.text for h in chosen]
         wrong = unsupported(claimed, cited)
-        # An amount claimed per person ("听说消费券每人能领200块") is unfounded beside a clause
-        # that states only a total ("推出2000万元消费券"): only its per-unit sentences count.
-        per_unit = [s for t in cited for s in split_sentences(t) if PER_UNIT_STATED.search(s)]
-        claimed_per_unit = any(PER_UNIT_ASKED.search(segment) for segment in re.split(r"[，,。；;？?！!]", fold(question))
-                               if any(a.text in segment for a in wrong))
-        if unfounded(wrong, cited, self._document_amounts) or (
-                claimed_per_unit and unfounded(wrong, per_unit, self._document_amounts)):
+        if unfounded(wrong, cited, self._document_amounts, question):
             return self._refusal("not_stated", lang, retrieved, conf, query=query, key="unfounded",
                                  claims="、".join(f"“{a.text}”" for a in wrong), **_clause_values(chosen[0].clause))
         # The amount a passage must show: what a part asks and the passages state.

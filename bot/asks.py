@@ -101,6 +101,9 @@ _NOT_A_PERIOD = r"(?!\s*个?(月|天|年|周|日|小时))"
 
 _DEADLINE_ASKED = r"截止|到期日|(到|至)(什么|啥)时候|(什么|啥)时候(结束|到期|为止)|最晚|(到|至)几月|until when"
 
+# A day named without a date: from issue, from now, at a month's or year's end.
+_DAY_NAMED = "之日起|即日起|月底|年底|年末"
+
 # What runs trips ("公交车每天要跑几趟"); without one, "跑几趟" counts visits to an office.
 _VEHICLE = "(车|公交|客运|航班|班机|飞机|高铁|列车|地铁|轮渡|船)"
 
@@ -128,7 +131,7 @@ DETAILS = [
     Ask("具体时间", "when",
         re.compile(r"(什么|啥)时候(开始|才)?(发|发放|开始|启动|实施|执行|开放|兑现|落地|出台|能领|能用|可以领|可以用)|何时(发|开始|实施|启动)"
                    r"|when (will|does|do|is|are)\b.{0,30}\b(start|begin|issued?|released?|available|paid)\b", re.I),
-        re.compile(r"\d{1,2}\s*月(\s*\d{1,2}\s*日)?|之日起|即日起|起(?=[,，。；;]|实施|执行)|月底|年底|年末"), True),
+        re.compile(rf"\d{{1,2}}\s*月(\s*\d{{1,2}}\s*日)?|{_DAY_NAMED}|起(?=[,，。；;]|实施|执行)"), True),
     # Whether two measures stack is a rule a policy states in so many words ("不重复享受",
     # "可叠加", "就高"), or not at all.
     Ask("能否同时享受", "whether they can be combined",
@@ -230,13 +233,17 @@ DETAILS = [
                    r".*?(哪天|哪一天|几月几[号日]|(?<![十好])几号(?![线楼窗门口人员])|具体(的)?(日子|日期)|什么日子|哪个日子"
                    r"|几月份|(what|which) (date|day))",
                    re.I),
-        re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|之日起|即日起|月底|年底|年末"), True),
+        re.compile(rf"\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}\s*年\s*\d{{1,2}}\s*月|{_DAY_NAMED}"), True),
 ]
 
-# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事合伙", "我们几个店员", "几周都回不了家" describe ("my father has dialysis several times a week"); they
-# ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方" asks which, not
-# how many; "at the same rate" asks whether.
-VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与们])几(?=个(?!月|工作日|小时|星期))|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
+# "好几次", "十几个", "几十万", "也就几千只，", "前几天发烧", "我们服务的几家旅行社", "和几个老同事
+# 合伙", "我们几个店员", "几周都回不了家" describe ("my father has dialysis several times a
+# week"); they ask nothing, nor does what happened ("贷款晚还了几天", "住了几天"). "哪几个地方"
+# asks which, not how many; "at the same rate" asks whether.
+VAGUE_NUMBER = re.compile(r"好几|十几|几十|哪几|(?<=的)几(?=[个家项位名辆条所])|(?<=[和跟同与们])几(?=个(?!月|工作日|小时|星期))"
+                          r"|几(?=个?[天周月年]都)|[前这那过头]几(?=[天年日周]|个月)|几[千百万](?=\S?[，,])"
+                          r"|了几(?=[个天次年月周]\S{0,4}[，,\s])|(?<=[住待呆躺歇])了几(?=个?[天周月]$)"
+                          r"|(?<=[还拖迟晚欠误])了几(?=[天周次])|\bsame (\w+ ){0,2}rates?\b", re.I)
 
 # "给几个厂子跑通勤班车接员工返岗 这种政府给补贴不": a count inside a long stretch of
 # telling, followed by a yes/no question, describes the asker's situation.
@@ -247,9 +254,9 @@ _YES_NO = re.compile(r"(吗|不|没|么|没有|能不能|是否|有没有|可不
 _DATE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?")
 
 
-PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县|店|网店|门店|公司|厂)|一个人|一人|人均|面值"
-                             r"|各(区县|区|县|街道|乡镇)\S{0,4}(分别|各自|额度)|per (person|head|household|voucher)",
-                             re.I)
+PER_UNIT_ASKED = re.compile(r"每(个|一个)?(人|户|家|位|名|张|份|小区|社区|村|学校|单位|企业|辆|区|县|店|网店|门店|公司|厂)"
+                            r"|一个人|一人|人均|面值|各(区县|区|县|街道|乡镇)\S{0,4}(分别|各自|额度)"
+                            r"|per (person|head|household|voucher)", re.I)
 # Only an amount is per unit: "每个企业社保能免几个月" asks a period every firm shares.
 HOW_TO_APPLY = next(a for a in DETAILS if a.name == "怎么申请、在哪领取")
 _AMOUNTS = [a for a in QUANTITIES if a.name in ("具体金额", "具体数额")]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import cn_to_int, fold
+from .asks import PER_UNIT_ASKED, PER_UNIT_STATED
+from .text import cn_to_int, fold, split_sentences
 
 # A sentence that attributes something to the document or to hearsay ("朋友说…", "群里传…",
 # "朋友跟我说…"; not "我跟同事说…", the asker's own telling, nor "老板说只发生活费", what the
@@ -122,12 +123,22 @@ def unsupported(question: str, clause_texts: list[str]) -> list[Amount]:
     return out
 
 
-def unfounded(wrong: list[Amount], clause_texts: list[str], document: set[tuple[float, str]]) -> bool:
+# (the pieces of a question a per-unit word and its amount must share)
+_CLAUSE_BREAK = re.compile(r"[，,。；;？?！!]")
+
+
+def unfounded(wrong: list[Amount], clause_texts: list[str], document: set[tuple[float, str]],
+              question: str = "") -> bool:
     """Are the claimed amounts the cited clauses do not state (``unsupported``) stated by
     no clause of the document (``document``: its ``stated_amounts``), while the cited
     clauses state no amount of their unit either? Then nothing in the document answers
-    the claim."""
+    the claim. An amount the question claims per person, shop or firm ("听说消费券每人能领
+    200块") is read against the clauses' per-unit sentences only: a total ("推出2000万元消费
+    券") states no amount per person."""
     if not wrong:
         return False
+    if any(PER_UNIT_ASKED.search(piece) for piece in _CLAUSE_BREAK.split(fold(question))
+           if any(a.text in piece for a in wrong)):
+        clause_texts = [s for t in clause_texts for s in split_sentences(t) if PER_UNIT_STATED.search(s)]
     units = {a.unit for text in clause_texts for a in amounts(text)}
     return not any(a.unit in units or (a.value, a.unit) in document for a in wrong)

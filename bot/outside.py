@@ -155,7 +155,7 @@ _PLACE_AS_ORIGIN_BEFORE = re.compile(r"(老家|户口|户籍|来自|籍贯|祖�
 _PLACE_ASKED_ABOUT_AFTER = re.compile(r"^\s*(那边|那里|那儿|那块|当地|也|的政策|的补贴|的规定|的措施|的标准|的具体|市的"
                                       r"|(市|省)?(对|给|为)[^，,。？?]{1,14}(出台|推出|发布|制定|是怎么规定|有什么规定"
                                       r"|(出的|出了|发的|发了)[^，,。？?]{0,6}(政策|措施|规定|补贴)))")
-# Goods sent to a place the document names in passing ("往北京那边运送蔬菜") are no asking about it.
+# Sending goods to a place the document names in passing ("往北京那边运送蔬菜") asks nothing about it.
 _MOTION_BEFORE = re.compile(r"(往|向|去|到|运|回|从|发往|运往)\s*$")
 # A place the document names as one of its districts ("莱芜高新区") is its own.
 _DISTRICT = r"(高新区|开发区|新区|[区县])"
@@ -243,7 +243,9 @@ def read_terms(path: Path) -> tuple[list[TermGroup], list[str]]:
 # ("房贷还不上，能延期吗" still asks about the mortgage.) A thing done to the asker, told
 # with 了 ending a clause ("公司给我降薪了，…"), is what happened too; "降薪了怎么办",
 # "能不能不交契税了？" ask about it.
-_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,2}的小?(公司|店|门店|企业|厂|铺子)|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
+_TOLD_AFTER = re.compile(r"^了\s*[，,。；;！!]|^\S{0,2}的小?(公司|店|门店|企业|厂|铺子)"
+                         r"|^\S{0,3}?(快\S{0,2}完了|都快|快要|发不出|发不起|交不[上起出]|付不[起出]|收不[上回到]|压得"
+                         r"|降了|少了|没了|涨了|断了|逾期了|拖欠了|欠了|欠着|拖着"
                          r"|(照交|照付|照样|还得交|还要交)(?![^，,。]*(吗|么|不|没|\?))|(完全|全都|都|全)?停了(?![^，,。]*(吗|么|\?)))")
 
 
